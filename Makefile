@@ -1,0 +1,51 @@
+# ckpt-operator. `make demo` runs the main job on a local environment;
+# `make test` runs every test. Both provision what they need, cached outside
+# the repository (CKPT_CACHE_DIR, default ~/.cache/ckpt-operator).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# npm scripts and every node command below run the project's pinned Node.js 24
+# (the npm package `node`), not the machine's.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+NODE := $(CURDIR)/node_modules/.bin/node
+TEST_FLAGS ?= --test-reporter=spec
+
+.PHONY: all deps env lint typecheck check-generated test test-unit test-integration test-node demo bench clean
+
+all: test
+
+deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	hack/host-deps.sh
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Control plane binaries, node root filesystem and workload image (cached).
+env: deps
+	hack/build-kube.sh all >/dev/null
+	hack/build-rootfs.sh >/dev/null
+	hack/build-image.sh >/dev/null
+
+typecheck: deps
+	npm run --silent typecheck
+
+lint: deps
+	npm run --silent lint
+
+test-unit: deps
+	$(NODE) --test $(TEST_FLAGS) --test-concurrency=2 'test/unit/**/*.test.ts'
+
+test-integration: env
+	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-timeout=900000 'test/integration/**/*.test.ts'
+
+test-node: env
+	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 --test-timeout=900000 'test/node/**/*.test.ts'
+
+test: env typecheck lint test-unit test-integration test-node
+	hack/check-leftovers.sh
+
+demo: env
+	$(NODE) hack/demo.ts
+
+clean:
+	rm -rf node_modules dist
