@@ -82,6 +82,8 @@ export class ControlPlane {
             `--service-account-key-file=${certs.saPub}`, `--service-account-signing-key-file=${certs.saKey}`,
             '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
             '--service-cluster-ip-range=10.0.0.0/24', '--authorization-mode=RBAC', '--allow-privileged=true',
+            // No kubelets or Services here: nothing needs the kubernetes endpoint.
+            '--endpoint-reconciler-type=none',
             // Pods here are records without a kubelet; the ServiceAccount plugin
             // would only race the token controller for each new namespace.
             '--disable-admission-plugins=ServiceAccount',
