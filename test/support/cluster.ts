@@ -58,8 +58,8 @@ export class TestCluster {
   }
 
   async installCrds(): Promise<void> {
-    await this.kubectlOk(['apply', '--server-side', '-f', join(repoDir, 'crds')]);
-    await this.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', '-f', join(repoDir, 'crds')]);
+    await this.kubectlOk(['apply', '--server-side', '-k', join(repoDir, 'crds')]);
+    await this.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=ckpt-operator']);
     await waitFor('discovery to serve the ckpt.dev resources', async () => {
       const out = await this.kubectlOk(['api-resources', '--api-group=ckpt.dev', '--no-headers', '-o', 'name']);
       return out.trim() !== '' ? true : undefined;

@@ -1,0 +1,28 @@
+// Names the API defines: group, version, kinds, labels, finalizers.
+export const group = 'ckpt.dev';
+export const version = 'v1alpha1';
+export const apiVersion = `${group}/${version}`;
+
+export const kinds = {
+  containerCheckpoint: { kind: 'ContainerCheckpoint', plural: 'containercheckpoints', singular: 'containercheckpoint', shortNames: ['ckpt'] },
+  checkpointSchedule: { kind: 'CheckpointSchedule', plural: 'checkpointschedules', singular: 'checkpointschedule', shortNames: ['ckptsched'] },
+  clusterCheckpointSchedule: { kind: 'ClusterCheckpointSchedule', plural: 'clustercheckpointschedules', singular: 'clustercheckpointschedule', shortNames: ['cckptsched'] },
+} as const;
+
+/**
+ * `kubectl get ckpt-operator` lists all three kinds. Not "ckpt": kubectl
+ * expands a category before a short name, so a category named like the
+ * short name would break `kubectl get ckpt NAME`.
+ */
+export const category = 'ckpt-operator';
+
+/** Set by the controller when it hands a checkpoint to a node; agents watch by it. */
+export const nodeLabel = 'ckpt.dev/node';
+/** Set on checkpoints a schedule created. */
+export const scheduleLabel = 'ckpt.dev/schedule';
+export const scheduleKindLabel = 'ckpt.dev/schedule-kind';
+export const scheduleRunLabel = 'ckpt.dev/run';
+/** Default label that exempts a checkpoint from retention (value "true"). */
+export const defaultPinLabel = 'ckpt.dev/pinned';
+/** Held until the node's agent has deleted the checkpoint's archives. */
+export const archiveFinalizer = 'ckpt.dev/archive';
