@@ -1,0 +1,25 @@
+// Whether a node has a live agent, read from the Lease the agent holds.
+import type { V1Lease } from '@kubernetes/client-node';
+
+export const agentLeasePrefix = 'ckpt-agent-';
+
+export function agentLeaseName(nodeName: string): string {
+  return `${agentLeasePrefix}${nodeName}`;
+}
+
+export interface AgentPresence {
+  /** Holder of the node's Lease while it is fresh. */
+  identity: string;
+  /** When the Lease runs out unless renewed. */
+  expires: Date;
+}
+
+/** The live holder of a node's agent Lease, or undefined if none holds it now. */
+export function agentPresence(lease: V1Lease | undefined, now: Date): AgentPresence | undefined {
+  const spec = lease?.spec;
+  const holder = spec?.holderIdentity;
+  const renewed = spec?.renewTime ?? spec?.acquireTime;
+  if (holder === undefined || holder === '' || renewed === undefined) return undefined;
+  const expires = new Date(new Date(renewed).getTime() + (spec?.leaseDurationSeconds ?? 0) * 1000);
+  return expires > now ? { identity: holder, expires } : undefined;
+}
