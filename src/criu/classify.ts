@@ -1,0 +1,96 @@
+// Turns a failed CRIU request into a reason and a short message from CRIU's
+// own words. Only error lines count, and the "rlimit: Can't setup
+// RLIMIT_NOFILE" line every CRIU run logs on these kernels is never the cause:
+// whether a request failed is decided by the RPC `success` field alone.
+import type { CriuFailureReason } from './errors.ts';
+
+export interface FailureEvidence {
+  /** cr_errmsg from the response: CRIU's first logged error. */
+  crErrmsg?: string;
+  /** The whole log file, or its tail. */
+  log?: string;
+  /** What CRIU printed before its log was set up (e.g. a bad parent image directory). */
+  output?: string;
+  /** Whether the request asked for a page server (so connection errors mean it). */
+  usedPageServer?: boolean;
+  /** Whether the request needed memory tracking (pre-dump, track_mem, parent images). */
+  usedMemoryTracking?: boolean;
+}
+
+export interface Classification {
+  reason: CriuFailureReason;
+  message: string;
+}
+
+const harmless = [/rlimit: Can't setup RLIMIT_NOFILE/];
+
+interface Rule {
+  reason: CriuFailureReason;
+  pattern: RegExp;
+  message: string;
+  onlyWithPageServer?: boolean;
+  onlyWithMemoryTracking?: boolean;
+}
+
+const memoryTrackingMessage = 'memory tracking (soft-dirty pages) is not available in this kernel: pre-dump and parent checkpoints cannot be used';
+
+const rules: readonly Rule[] = [
+  { reason: 'MemoryTrackingUnavailable', pattern: /Tracking memory is not available|dirty.track/i, message: memoryTrackingMessage },
+  // CRIU 4.1 asserts instead of failing when a pre-dump resets dirty tracking
+  // on a kernel without it (criu/mem.c task_reset_dirty_track).
+  { reason: 'MemoryTrackingUnavailable', pattern: /BUG at criu\/mem\.c/, onlyWithMemoryTracking: true, message: memoryTrackingMessage },
+  { reason: 'DiskFull', pattern: /No space left on device|ENOSPC|Disk quota exceeded/,
+    message: 'writing the checkpoint images failed: no space left on device' },
+  { reason: 'PageServerUnreachable', onlyWithPageServer: true,
+    pattern: /page server|page-server|Can't connect to server|Connection refused|Remote side closed connection|Failed to resolve hostname|Can't send PSI|Can't write pages to socket|No route to host|Network is unreachable/i,
+    message: 'the page server could not be reached or dropped the connection' },
+  { reason: 'NetworkLockFailed', pattern: /Locking network failed|iptables-restore|nftables/,
+    message: 'CRIU could not lock the container network (iptables-restore or nft missing or failing on the node)' },
+  { reason: 'EstablishedTcpConnection', pattern: /Connected TCP socket|consider using --tcp-established|In-flight connection/,
+    message: 'the container has established TCP connections: checkpoint them with tcpEstablished' },
+  { reason: 'ExternalUnixSocket', pattern: /External socket is used|ext-unix-sk|Can't dump half of stream unix connection|name-less external socket/,
+    message: 'the container has a UNIX socket connected outside it: allow it with extUnixSk' },
+  { reason: 'FileLocksHeld', pattern: /file locks are hold by dumping tasks|--file-locks/,
+    message: 'the container holds file locks: checkpoint them with fileLocks' },
+  { reason: 'ShellJob', pattern: /shell-job|shell job|Task \d+ with SID \d+ is not in the dump/i,
+    message: 'the container runs a terminal session: checkpoint it with shellJob' },
+  { reason: 'ContainerGone', pattern: /zombie .* found while seizing|Can't seize|Unable to seize|No such process|Process \d+ exited|Can't stop \d+|can't find process|Unexpected error for pid|Unable to get a current state/i,
+    message: 'the container process exited before or during the dump' },
+];
+
+/** The error lines of a CRIU log, minus the ones that are always there. */
+export function criuErrorLines(log: string): string[] {
+  return log.split('\n')
+    .filter((l) => /\bError\b|^Error|\(\d+\.\d+\) Error/.test(l))
+    .filter((l) => !harmless.some((h) => h.test(l)));
+}
+
+/** Strips CRIU's "(00.001305) Error (criu/config.c:1128): " prefix. */
+export function bareCriuMessage(line: string): string {
+  return line.replace(/^\s*\(\s*[\d.]+\)\s*/, '').replace(/^Error \([^)]*\):\s*/, '').trim();
+}
+
+export function classifyCriuFailure(evidence: FailureEvidence): Classification {
+  const errs = [...criuErrorLines(evidence.output ?? ''), ...criuErrorLines(evidence.log ?? '')];
+  const first = evidence.crErrmsg !== undefined && !harmless.some((h) => h.test(evidence.crErrmsg ?? ''))
+    ? evidence.crErrmsg
+    : undefined;
+  const candidates = [...(first !== undefined ? [first] : []), ...errs];
+  for (const rule of rules) {
+    if (rule.onlyWithPageServer === true && evidence.usedPageServer !== true) continue;
+    if (rule.onlyWithMemoryTracking === true && evidence.usedMemoryTracking !== true) continue;
+    const hit = candidates.find((l) => rule.pattern.test(l));
+    if (hit !== undefined) return { reason: rule.reason, message: `${rule.message} (CRIU: ${bareCriuMessage(hit)})` };
+  }
+  const cause = candidates[0];
+  return {
+    reason: 'CriuFailed',
+    message: cause === undefined ? 'CRIU failed without logging an error' : `CRIU failed: ${bareCriuMessage(cause)}`,
+  };
+}
+
+/** The last `lines` lines of a log, for a failure message or status. */
+export function logTail(log: string, lines = 20): string {
+  const all = log.replace(/\n+$/, '').split('\n');
+  return all.slice(-lines).join('\n');
+}
