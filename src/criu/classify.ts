@@ -30,6 +30,8 @@ interface Rule {
   message: string;
   onlyWithPageServer?: boolean;
   onlyWithMemoryTracking?: boolean;
+  /** Also look at info lines: some causes are logged below error level, then reported as a confusing follow-up error. */
+  anyLine?: boolean;
 }
 
 const memoryTrackingMessage = 'memory tracking (soft-dirty pages) is not available in this kernel: pre-dump and parent checkpoints cannot be used';
@@ -41,9 +43,15 @@ const rules: readonly Rule[] = [
   { reason: 'MemoryTrackingUnavailable', pattern: /BUG at criu\/mem\.c/, onlyWithMemoryTracking: true, message: memoryTrackingMessage },
   { reason: 'DiskFull', pattern: /No space left on device|ENOSPC|Disk quota exceeded/,
     message: 'writing the checkpoint images failed: no space left on device' },
-  { reason: 'PageServerUnreachable', onlyWithPageServer: true,
-    pattern: /page server|page-server|Can't connect to server|Connection refused|Remote side closed connection|Failed to resolve hostname|Can't send PSI|Can't write pages to socket|No route to host|Network is unreachable/i,
+  // CRIU logs a refused connection at info level ("Can't connect to server")
+  // and then fails with an unrelated-looking error.
+  { reason: 'PageServerUnreachable', onlyWithPageServer: true, anyLine: true,
+    pattern: /Can't connect to server|Failed to resolve hostname|The page server doesn't answer|Remote side closed connection|Can't send PSI|Can't write pages to socket|Can't write to page server/,
     message: 'the page server could not be reached or dropped the connection' },
+  // Linux 6.16 stopped answering SO_PASSCRED/SO_PASSSEC for inet sockets;
+  // CRIU before 4.2 (commit 4b7398595) treats that as fatal for any TCP or UDP socket.
+  { reason: 'CriuFailed', pattern: /Can't get 1:(16|34) opt: Operation not supported/,
+    message: 'this CRIU cannot dump inet sockets on this kernel (SO_PASSCRED is refused since Linux 6.16; CRIU 4.2 or later is needed)' },
   { reason: 'NetworkLockFailed', pattern: /Locking network failed|iptables-restore|nftables/,
     message: 'CRIU could not lock the container network (iptables-restore or nft missing or failing on the node)' },
   { reason: 'EstablishedTcpConnection', pattern: /Connected TCP socket|consider using --tcp-established|In-flight connection/,
@@ -76,10 +84,11 @@ export function classifyCriuFailure(evidence: FailureEvidence): Classification {
     ? evidence.crErrmsg
     : undefined;
   const candidates = [...(first !== undefined ? [first] : []), ...errs];
+  const allLines = [...(evidence.output ?? '').split('\n'), ...(evidence.log ?? '').split('\n')];
   for (const rule of rules) {
     if (rule.onlyWithPageServer === true && evidence.usedPageServer !== true) continue;
     if (rule.onlyWithMemoryTracking === true && evidence.usedMemoryTracking !== true) continue;
-    const hit = candidates.find((l) => rule.pattern.test(l));
+    const hit = (rule.anyLine === true ? allLines : candidates).find((l) => rule.pattern.test(l));
     if (hit !== undefined) return { reason: rule.reason, message: `${rule.message} (CRIU: ${bareCriuMessage(hit)})` };
   }
   const cause = candidates[0];

@@ -93,12 +93,16 @@ export async function criuDump(params: CriuDumpParams): Promise<CriuDumpResult> 
         runner: params.runner, timeoutMs: Math.max(1, deadline - performance.now()), onNotify: params.onNotify, signal: params.signal,
       });
     } catch (err) {
-      if (err instanceof CriuError) {
-        const log = await readLog(logFile);
-        if (log !== undefined) {
-          err.details.logTail = logTail(log, logTailLines);
-          err.details.logFile = logFile;
-        }
+      if (!(err instanceof CriuError)) throw err;
+      const log = await readLog(logFile);
+      if (log === undefined) throw err;
+      err.details.logTail = logTail(log, logTailLines);
+      err.details.logFile = logFile;
+      // CRIU can crash after logging the real cause (an unresolvable page
+      // server name makes 4.1.1 segfault): name the cause, keep the crash.
+      if (err.reason === 'CriuExited') {
+        const cause = classifyCriuFailure({ log, output: err.details.output, usedPageServer: opts.ps !== undefined, usedMemoryTracking: needsMemoryTracking(params.request) });
+        if (cause.reason !== 'CriuFailed') throw new CriuError(cause.reason, `${cause.message}; then ${err.message}`, err.details, { cause: err });
       }
       throw err;
     }

@@ -226,14 +226,15 @@ async function converse(call: SwrkCall, sock: SeqpacketSocket, req: CriuReq, opt
     notifications.push(script);
     let ok = true;
     if (opts.onNotify !== undefined) {
+      let outcome: Awaited<ReturnType<typeof raceDeadline>> = 'done';
       try {
-        const outcome = await raceDeadline(Promise.resolve(opts.onNotify(msg.notify ?? {})), deadline, opts.signal);
-        if (outcome === 'deadline') return await timedOut();
-        if (outcome === 'aborted') return await fail('CriuAborted', 'the CRIU call was cancelled; CRIU was killed', opts.signal?.reason);
+        outcome = await raceDeadline(Promise.resolve(opts.onNotify(msg.notify ?? {})), deadline, opts.signal);
       } catch (err) {
         ok = false;
         notifyError ??= err;
       }
+      if (outcome === 'deadline') return timedOut();
+      if (outcome === 'aborted') return fail('CriuAborted', 'the CRIU call was cancelled; CRIU was killed', opts.signal?.reason);
     }
     try {
       sock.send(encodeCriuReq({ type: 'NOTIFY', notifySuccess: ok }));
