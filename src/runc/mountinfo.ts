@@ -54,14 +54,17 @@ export async function readMountInfo(pid: number, procRoot = '/proc'): Promise<Mo
   return parseMountInfo(await readFile(`${procRoot}/${pid}/mountinfo`, 'utf8'));
 }
 
-/** Splits mount super options on commas; the kernel escapes commas inside values as \054. */
-export function parseSuperOptions(superOptions: string): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * Splits mount super options on commas (the kernel escapes commas inside
+ * values as \054). Pairs, not a map: overlayfs may repeat lowerdir+.
+ */
+export function parseSuperOptions(superOptions: string): [string, string][] {
+  const out: [string, string][] = [];
   for (const part of superOptions.split(',')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    if (eq < 0) out.set(unescapeMountField(part), '');
-    else out.set(unescapeMountField(part.slice(0, eq)), unescapeMountField(part.slice(eq + 1)));
+    if (eq < 0) out.push([unescapeMountField(part), '']);
+    else out.push([unescapeMountField(part.slice(0, eq)), unescapeMountField(part.slice(eq + 1))]);
   }
   return out;
 }
@@ -88,10 +91,11 @@ export function overlayRoot(mounts: readonly MountInfo[]): OverlayRoot | undefin
   const root = mounts.filter((m) => m.mountPoint === '/').at(-1);
   if (root?.fsType !== 'overlay') return undefined;
   const opts = parseSuperOptions(root.superOptions);
-  const upperdir = opts.get('upperdir');
+  const get = (key: string): string | undefined => opts.findLast(([k]) => k === key)?.[1];
+  const upperdir = get('upperdir');
   if (upperdir === undefined) return undefined;
-  const lowerdirs = [...opts.entries()]
+  const lowerdirs = opts
     .filter(([k]) => k === 'lowerdir' || k === 'lowerdir+')
-    .flatMap(([, v]) => splitLowerdirs(v));
-  return { upperdir, lowerdirs, workdir: opts.get('workdir') ?? '' };
+    .flatMap(([k, v]) => (k === 'lowerdir' ? splitLowerdirs(v) : [v]));
+  return { upperdir, lowerdirs, workdir: get('workdir') ?? '' };
 }
