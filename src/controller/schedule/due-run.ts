@@ -33,7 +33,12 @@ export interface DueRunDecision {
    * tooManyMissedThreshold + 1 instants; see tooManyMissed.
    */
   missed: number;
-  /** More than tooManyMissedThreshold instants came due since the last run (CronJob's TooManyMissedTimes); `missed` is then a lower bound. */
+  /**
+   * More than tooManyMissedThreshold instants came due since the last run
+   * (CronJob's TooManyMissedTimes); `missed` is then a lower bound. CronJob
+   * counts only inside the startingDeadlineSeconds window; this counts the
+   * whole gap, which is what the warning is about, at the same bounded cost.
+   */
   tooManyMissed: boolean;
   /** The most recent due instant, when it is skipped for being past startingDeadlineSeconds (a MissedSchedule event). */
   skippedPastDeadline: Date | undefined;

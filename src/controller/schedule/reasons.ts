@@ -4,7 +4,7 @@
 
 /** Reasons of the ScheduleValid condition. */
 export const scheduleValidReasons = {
-  valid: 'ScheduleValid',
+  valid: 'Valid',
   unknownTimeZone: 'UnknownTimeZone',
   invalidSchedule: 'InvalidSchedule',
 } as const;
