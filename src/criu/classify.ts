@@ -62,7 +62,9 @@ const rules: readonly Rule[] = [
     message: 'the container holds file locks: checkpoint them with fileLocks' },
   { reason: 'ShellJob', pattern: /shell-job|shell job|Task \d+ with SID \d+ is not in the dump/i,
     message: 'the container runs a terminal session: checkpoint it with shellJob' },
-  { reason: 'ContainerGone', pattern: /zombie .* found while seizing|Can't seize|Unable to seize|No such process|Process \d+ exited|Can't stop \d+|can't find process|Unexpected error for pid|Unable to get a current state/i,
+  // Not "No such process" alone: CRIU logs "Unable to detach from <pid>: No
+  // such process" as a follow-up to unrelated failures while the task lives.
+  { reason: 'ContainerGone', pattern: /zombie .* found while seizing|Can't open \d+\/status on procfs|Can't seize|Unable to seize/i,
     message: 'the container process exited before or during the dump' },
 ];
 

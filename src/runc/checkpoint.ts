@@ -11,6 +11,7 @@ import { assertStillRunning, type RuncContainer } from './container.ts';
 import { describeDumpTarget } from './dump-target.ts';
 import { RuncError } from './errors.ts';
 import { Freezer, type ThawOutcome } from './freezer.ts';
+import { readProcStat } from './proc-stat.ts';
 
 export interface CheckpointParams {
   container: RuncContainer;
@@ -45,6 +46,11 @@ async function thawAfterFailure(freezer: Freezer | undefined, failure: unknown):
   }
 }
 
+async function sameInitAlive(container: RuncContainer, procRoot: string | undefined): Promise<boolean> {
+  const stat = await readProcStat(container.pid, procRoot);
+  return stat !== undefined && stat.startTime === container.state.initProcessStart && stat.state !== 'Z' && stat.state !== 'X';
+}
+
 export async function checkpointContainer(params: CheckpointParams): Promise<CheckpointResult> {
   const { container } = params;
   const resolveOpts = {
@@ -70,7 +76,12 @@ export async function checkpointContainer(params: CheckpointParams): Promise<Che
     });
   } catch (err) {
     const thawed = await thawAfterFailure(freezer, err);
-    if (err instanceof CriuError && thawed !== undefined) err.details.cleanup = `container freezer: ${thawed}`;
+    if (!(err instanceof CriuError)) throw err;
+    if (thawed !== undefined) err.details.cleanup = `container freezer: ${thawed}`;
+    // Whatever CRIU's log says, a container whose init is gone is gone.
+    if (err.reason !== 'ContainerGone' && !(await sameInitAlive(container, params.procRoot))) {
+      throw new CriuError('ContainerGone', `the container exited during the checkpoint (${err.message})`, err.details, { cause: err });
+    }
     throw err;
   }
   // CRIU thaws on success; checking costs one read and catches the unexpected.

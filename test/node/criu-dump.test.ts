@@ -11,6 +11,7 @@ import type { CriuRunner } from '../../src/criu/swrk.ts';
 import { criuCheck, criuFeatures, criuVersion } from '../../src/criu/version.ts';
 import { checkpointContainer } from '../../src/runc/checkpoint.ts';
 import { resolveContainer, type RuncContainer } from '../../src/runc/container.ts';
+import { RuncError } from '../../src/runc/errors.ts';
 import { Freezer } from '../../src/runc/freezer.ts';
 import { runcRoot, TestNode } from '../support/node.ts';
 import { ticks, ticksAfter } from '../support/workload.ts';
@@ -175,6 +176,22 @@ describe('CRIU dumps through swrk on the node', () => {
     assert.match(err.message, /archive root is full/);
     // Even with leave-running false, a dump that fails before its end leaves the container alive.
     await assertRunningAndThawed(c);
+  });
+
+  it('names a container that exits mid-dump ContainerGone, and one gone before it ContainerStopped', async () => {
+    const pid = await node.runContainer({ id: 'cd-exit', args: ['/bin/workload', 'mem', '4'] });
+    await ticksAfter(node, pid, 0);
+    const c = await resolve('cd-exit');
+    const mid = await dirs('cd-exit');
+    await rejectsWith(checkpointContainer({
+      container: c, ...mid, options: { leaveRunning: true }, runner, timeoutMs: 60_000, fsRoot,
+      onNotify: (msg) => { if (msg.script === 'network-lock') process.kill(pid, 'SIGKILL'); },
+    }), 'ContainerGone');
+    const before = await dirs('cd-exit');
+    await assert.rejects(
+      checkpointContainer({ container: c, ...before, options: { leaveRunning: true }, runner, timeoutMs: 60_000, fsRoot }),
+      (err: unknown) => err instanceof RuncError && err.reason === 'ContainerStopped',
+    );
   });
 
   it('ends a pre-dump and a dump with a parent in MemoryTrackingUnavailable on this kernel', async () => {

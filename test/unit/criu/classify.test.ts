@@ -30,6 +30,8 @@ describe('CRIU failure classification', () => {
     ['NetworkLockFailed', { log: log('(00.1) Error (criu/net.c:3282): Locking network failed: iptables-restore returned -1. This may be connected to disabled CONFIG_NETFILTER_XT_MARK kernel build config option.') }, 'network'],
     ['DiskFull', { log: log("(00.1) Error (criu/page-xfer.c:1): Can't write pages: No space left on device") }, 'space'],
     ['ContainerGone', { log: log('(00.1) Error (criu/seize.c:335): zombie 42 (comm app) found while seizing') }, 'exited'],
+    ['ContainerGone', { log: log("(00.012835) Error (criu/util.c:411): Can't open 999999: No such file or directory", "(00.012839) Error (criu/proc_parse.c:1062): Can't open 999999/status on procfs: No such file or directory") }, 'exited'],
+    ['CriuFailed', { log: log('(00.008519) Error (compel/src/lib/infect.c:418): Unable to detach from 28662: No such process') }, 'Unable to detach'],
     ['CriuFailed', { log: log("(00.108873) Error (criu/sockets.c:628): sockets: Can't get 1:16 opt: Operation not supported") }, 'CRIU 4.2'],
     ['CriuFailed', { output: 'Error (criu/image.c:737): Invalid parent image directory provided: No such file or directory\n' }, 'Invalid parent image directory'],
   ];
