@@ -4,6 +4,11 @@
 // group is SIGKILLed. CRIU is not tied to this process's life on purpose: if
 // the agent dies mid-dump, CRIU fails at its next notification (or finishes)
 // and resumes the tasks itself, which beats leaving them frozen.
+//
+// Each call keeps one libuv thread-pool thread waiting on the socket for its
+// whole duration (receives are 200 ms slices, re-queued at once). A process
+// running N dumps at a time needs UV_THREADPOOL_SIZE of at least N plus what
+// its file I/O and compression use (the default pool has 4 threads).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CriuError } from './errors.ts';
 import { decodeCriuResp, encodeCriuReq, type CriuNotify, type CriuReq, type CriuResp } from './rpc-messages.ts';
