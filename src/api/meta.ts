@@ -11,6 +11,7 @@ export interface OwnerReference {
 
 export interface ObjectMeta {
   name?: string;
+  generateName?: string;
   namespace?: string;
   uid?: string;
   resourceVersion?: string;

@@ -26,3 +26,10 @@ export const scheduleRunLabel = 'ckpt.dev/run';
 export const defaultPinLabel = 'ckpt.dev/pinned';
 /** Held until the node's agent has deleted the checkpoint's archives. */
 export const archiveFinalizer = 'ckpt.dev/archive';
+
+/** REST coordinates of the three kinds (structurally a runtime ResourceType). */
+export const resources = {
+  containerCheckpoints: { group, version, plural: kinds.containerCheckpoint.plural, kind: kinds.containerCheckpoint.kind, namespaced: true },
+  checkpointSchedules: { group, version, plural: kinds.checkpointSchedule.plural, kind: kinds.checkpointSchedule.kind, namespaced: true },
+  clusterCheckpointSchedules: { group, version, plural: kinds.clusterCheckpointSchedule.plural, kind: kinds.clusterCheckpointSchedule.kind, namespaced: false },
+} as const;
