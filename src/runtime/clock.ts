@@ -9,15 +9,19 @@ export interface Timer {
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Runs fn once after ms; the timer does not keep the process alive. */
-  setTimer(ms: number, fn: () => void): Timer;
+  /**
+   * Runs fn once after ms. A background timer does not keep the process
+   * alive by itself (watchdogs, periodic flushes); others do, since they stand
+   * for work still to come (a retry, a delayed queue item).
+   */
+  setTimer(ms: number, fn: () => void, background?: boolean): Timer;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimer(ms, fn) {
+  setTimer(ms, fn, background = false) {
     const t = setTimeout(fn, Math.max(0, ms));
-    t.unref();
+    if (background) t.unref();
     return { cancel: () => { clearTimeout(t); } };
   },
 };

@@ -116,6 +116,7 @@ export class Controller implements Runnable {
     const onStop = (): void => { this.queue.shutDown(); };
     ctx.stop.addEventListener('abort', onStop, { once: true });
     ctx.abort.addEventListener('abort', onStop, { once: true });
+    if (ctx.stop.aborted || ctx.abort.aborted) onStop();
     try {
       this.log.info('waiting for caches to sync');
       const stopOrAbort = AbortSignal.any([ctx.stop, ctx.abort]);

@@ -173,7 +173,7 @@ export class EventRecorder {
       this.flushTimer = undefined;
       this.flushSeries();
       if (this.series.size > 0) this.armFlush();
-    });
+    }, true);
   }
 
   private flushSeries(): void {

@@ -172,8 +172,6 @@ export class Informer<T extends KubeObject> {
     const backoff = new Backoff({ ...(this.opts.backoff ?? { initialMs: 500, maxMs: 30_000 }), random: this.random });
     let needList = true;
     let expiredInARow = 0;
-    // A function, because TypeScript narrows signal.aborted to false inside the loop.
-    const stopped = (): boolean => signal.aborted;
     while (!signal.aborted) {
       let progressed = false;
       try {
@@ -197,7 +195,7 @@ export class Informer<T extends KubeObject> {
         }
         if (outcome === 'watchdog') this.log.warn({ watchdogMs: this.watchdogMs() }, 'watch silent too long; restarting it');
       } catch (err) {
-        if (stopped()) break;
+        if (isAborted(signal)) break;
         if (isExpired(err)) {
           needList = true;
           this.counters.relistsAfterExpired++;
@@ -295,6 +293,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private async watchOnce(outer: AbortSignal): Promise<{ outcome: WatchOutcome; events: number }> {
+    if (outer.aborted) return { outcome: 'stopped', events: 0 };
     const ac = new AbortController();
     const onOuterAbort = (): void => { ac.abort(); };
     outer.addEventListener('abort', onOuterAbort, { once: true });
@@ -314,7 +313,7 @@ export class Informer<T extends KubeObject> {
         } else {
           arm(watchdogMs - idle);
         }
-      });
+      }, true);
     };
     arm(watchdogMs);
     const minTimeout = this.opts.minWatchTimeoutSeconds ?? 300;
@@ -344,7 +343,7 @@ export class Informer<T extends KubeObject> {
         events++;
         this.apply(e);
       });
-      if (outer.aborted) return { outcome: 'stopped', events };
+      if (isAborted(outer)) return { outcome: 'stopped', events };
       return { outcome: outcome ?? (how === 'closed' ? 'closed' : 'stopped'), events };
     } finally {
       timer?.cancel();
@@ -385,7 +384,7 @@ export class Informer<T extends KubeObject> {
       if (signal.aborted) return;
       if (this.synced) for (const o of this.store.list()) this.emit('onUpdate', o, o);
       this.scheduleResync(signal, every);
-    });
+    }, true);
     signal.addEventListener('abort', () => { timer.cancel(); }, { once: true });
   }
 
@@ -419,6 +418,11 @@ function describe(o: { resource: ResourceType; namespace?: string | undefined; l
   if (o.labelSelector !== undefined) s += ` [${o.labelSelector}]`;
   if (o.fieldSelector !== undefined) s += ` {${o.fieldSelector}}`;
   return s;
+}
+
+/** A function, because TypeScript narrows signal.aborted after one check and cannot see it change. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }
 
 function deepFreeze(o: unknown): void {

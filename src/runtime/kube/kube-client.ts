@@ -234,6 +234,7 @@ export class KubeClient {
       };
       const onAbort = (): void => { finish(undefined, 'aborted'); };
       o.signal?.addEventListener('abort', onAbort, { once: true });
+      if (o.signal?.aborted === true) onAbort();
       res.on('data', (chunk: Buffer) => {
         o.onActivity?.();
         buffered += decoder.write(chunk);

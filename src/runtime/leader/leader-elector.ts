@@ -148,7 +148,7 @@ export class LeaderElector {
       deadline?.cancel();
       deadline = this.clock.setTimer(lastRenew + this.renewDeadlineMs - this.clock.now(), () => {
         lose(`not renewed within the renew deadline (${this.renewDeadlineMs} ms)`);
-      });
+      }, true);
     };
     armDeadline();
     this.startCallback(leadership.signal);
