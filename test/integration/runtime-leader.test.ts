@@ -97,7 +97,7 @@ describe('LeaderElector on a real Lease', () => {
 
   after(async () => {
     for (const cand of started) cand.stop.abort();
-    await Promise.all(started.map((s) => s.end));
+    await Promise.all(started.map((s) => s.end ?? Promise.resolve()));
     for (const cand of started) cand.client.close();
     admin.close();
     await cluster?.stop();
