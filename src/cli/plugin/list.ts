@@ -5,7 +5,8 @@ import { conditionTypes } from '../../api/conditions.ts';
 import { resources } from '../../api/names.ts';
 import { connect } from './context.ts';
 import { age, humanBytes, parseOutput, render, table } from './format.ts';
-import { condition, stateOf } from './state.ts';
+import { conditionOf as condition } from '../../api/checkpoint-state.ts';
+import { stateOf } from './state.ts';
 
 export const listUsage = `Usage: kubectl ckpt list [-n NS | -A] [-o json|yaml]
 

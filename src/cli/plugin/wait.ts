@@ -4,7 +4,8 @@ import { conditionTypes } from '../../api/conditions.ts';
 import { resources } from '../../api/names.ts';
 import type { PluginContext } from './context.ts';
 import { humanBytes } from './format.ts';
-import { condition, outcome, stateOf } from './state.ts';
+import { conditionOf as condition, outcomeOf as outcome } from '../../api/checkpoint-state.ts';
+import { stateOf } from './state.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

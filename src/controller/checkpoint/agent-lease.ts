@@ -1,5 +1,14 @@
 // Whether a node has a live agent, read from the Lease the agent holds.
-import type { V1Lease } from '@kubernetes/client-node';
+
+/** The parts of a coordination.k8s.io Lease read here (timestamps as on the wire, or Dates). */
+export interface AgentLease {
+  spec?: {
+    holderIdentity?: string | null;
+    renewTime?: string | Date | null;
+    acquireTime?: string | Date | null;
+    leaseDurationSeconds?: number | null;
+  };
+}
 
 export const agentLeasePrefix = 'ckpt-agent-';
 
@@ -15,11 +24,11 @@ export interface AgentPresence {
 }
 
 /** The live holder of a node's agent Lease, or undefined if none holds it now. */
-export function agentPresence(lease: V1Lease | undefined, now: Date): AgentPresence | undefined {
+export function agentPresence(lease: AgentLease | undefined, now: Date): AgentPresence | undefined {
   const spec = lease?.spec;
   const holder = spec?.holderIdentity;
   const renewed = spec?.renewTime ?? spec?.acquireTime;
-  if (holder === undefined || holder === '' || renewed === undefined) return undefined;
+  if (holder === undefined || holder === null || holder === '' || renewed === undefined || renewed === null) return undefined;
   const expires = new Date(new Date(renewed).getTime() + (spec?.leaseDurationSeconds ?? 0) * 1000);
   return expires > now ? { identity: holder, expires } : undefined;
 }

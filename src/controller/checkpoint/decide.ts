@@ -3,10 +3,12 @@
 // Pure and clock-injected, so every branch has a unit test; the reconciler
 // only carries the decision out.
 import type { V1Pod } from '@kubernetes/client-node';
+import { isFinished } from '../../api/checkpoint-state.ts';
 import { conditionTypes, failureReasons, readyReasons, type FailureReason } from '../../api/conditions.ts';
 import type { ContainerCheckpoint } from '../../api/container-checkpoint.ts';
 import { specErrors } from '../../api/checks.ts';
 import { formatErrors } from '../../api/validate.ts';
+import type { Verdict } from '../../policy/opt-in.ts';
 import type { AgentPresence } from './agent-lease.ts';
 import { resolveTargets, type Target } from './resolve-targets.ts';
 
@@ -32,15 +34,11 @@ export interface Observed {
   pod: V1Pod | undefined;
   /** Live agent of the node the checkpoint is (or would be) handed to. */
   agent: (nodeName: string) => AgentPresence | undefined;
+  /** The opt-in policy's verdict on the pod (undefined: not checked here). */
+  permission?: Verdict;
   now: Date;
 }
 
-const isTrue = (c: ContainerCheckpoint, type: string): boolean =>
-  (c.status?.conditions ?? []).some((x) => x.type === type && x.status === 'True');
-
-export function isFinished(c: ContainerCheckpoint): boolean {
-  return isTrue(c, conditionTypes.succeeded) || isTrue(c, conditionTypes.failed);
-}
 
 function since(t: string | undefined, now: Date): number {
   return t === undefined ? 0 : now.getTime() - new Date(t).getTime();
@@ -77,16 +75,16 @@ function claimed(c: ContainerCheckpoint, o: Observed, cfg: DecideConfig): Decisi
 
 function handedOff(c: ContainerCheckpoint, o: Observed, cfg: DecideConfig): Decision {
   const node = c.status?.nodeName ?? '';
+  // A live agent claims when it has a free slot: queued work at a live agent
+  // waits. Only a node without a live agent fails the checkpoint.
+  if (o.agent(node) !== undefined) return { kind: 'requeue', afterMs: cfg.agentWaitSeconds * 1000 };
   const pending = (c.status?.conditions ?? []).find((x) => x.type === conditionTypes.ready && x.reason === readyReasons.pending);
   const waited = since(pending?.lastTransitionTime, o.now);
   const limit = Math.min(timeoutMs(c), cfg.agentWaitSeconds * 1000);
   if (waited >= limit) {
-    const agent = o.agent(node);
     return {
       kind: 'fail', reason: failureReasons.noReadyAgent,
-      message: agent === undefined
-        ? `no ready agent on node ${node} claimed the checkpoint within ${Math.round(limit / 1000)}s`
-        : `the agent ${agent.identity} on node ${node} did not claim the checkpoint within ${Math.round(limit / 1000)}s`,
+      message: `no ready agent on node ${node} claimed the checkpoint within ${Math.round(limit / 1000)}s`,
     };
   }
   return { kind: 'requeue', afterMs: limit - waited };
@@ -95,6 +93,7 @@ function handedOff(c: ContainerCheckpoint, o: Observed, cfg: DecideConfig): Deci
 function fresh(c: ContainerCheckpoint, o: Observed, cfg: DecideConfig): Decision {
   const errors = specErrors(c);
   if (errors.length > 0) return { kind: 'fail', reason: failureReasons.invalidSpec, message: formatErrors(errors) };
+  if (o.permission !== undefined && !o.permission.permitted) return { kind: 'fail', reason: failureReasons.notPermitted, message: o.permission.message };
   const r = resolveTargets(c.spec, c.metadata.namespace ?? '', o.pod);
   if (!r.ok) return { kind: 'fail', reason: r.reason, message: r.message };
   if (o.agent(r.nodeName) !== undefined) return { kind: 'handoff', nodeName: r.nodeName, podUID: r.podUID, targets: r.targets };

@@ -55,13 +55,18 @@ describe('decide', () => {
     assert.equal(d.kind === 'fail' ? d.reason : d.kind, 'NoReadyAgent');
   });
   const handed = { nodeName: 'n1', conditions: [cond('Ready', 'False', 'Pending', iso(2))] };
-  it('requeues a handed-off checkpoint until the agent claims it', () => {
-    const d = run(ckpt(handed), 10);
-    assert.ok(d.kind === 'requeue' && d.afterMs === 22_000);
+  it('leaves a handed-off checkpoint queued at a live agent', () => {
+    assert.equal(run(ckpt(handed), 1000).kind, 'requeue');
   });
-  it('fails a handed-off checkpoint nobody claims', () => {
-    const d = run(ckpt(handed), 33);
+  it('fails a handed-off checkpoint when the node has no live agent', () => {
+    const d0 = run(ckpt(handed), 10, null);
+    assert.ok(d0.kind === 'requeue' && d0.afterMs === 22_000);
+    const d = run(ckpt(handed), 33, null);
     assert.equal(d.kind === 'fail' ? d.reason : d.kind, 'NoReadyAgent');
+  });
+  it('refuses a pod that has not opted in', () => {
+    const d = decide({ ckpt: ckpt(), pod, agent: () => live, now: at(1), permission: { permitted: false, message: 'not enabled' } });
+    assert.ok(d.kind === 'fail' && d.reason === 'NotPermitted' && d.message === 'not enabled');
   });
   const claimed = { ...handed, agent: { identity: 'agent-a', claimTime: iso(3) }, startTime: iso(3) };
   it('keeps a claimed checkpoint while its agent lives', () => {

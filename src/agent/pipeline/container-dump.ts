@@ -1,0 +1,129 @@
+// Checkpoints one container into one archive: resolve its runc state, dump it
+// with CRIU (src/runc, src/criu), then, with the container running again,
+// pack images, metadata and its root filesystem changes into a compressed
+// archive. No Kubernetes here: the worker passes plain values in.
+import { join } from 'node:path';
+import type { CheckpointOptions, Compression } from '../../api/checkpoint-options.ts';
+import type { DumpOptions, ManageCgroupsMode } from '../../criu/dump-request.ts';
+import type { DumpStats } from '../../criu/stats.ts';
+import type { CriuRunner } from '../../criu/swrk.ts';
+import { checkpointContainer } from '../../runc/checkpoint.ts';
+import { readBundleSpec, resolveContainer, rootfsOverlay } from '../../runc/container.ts';
+import { archiveFileName } from '../archive/archive-name.ts';
+import type { ArchiveRoot } from '../archive/archive-root.ts';
+import { packCheckpoint, type ContainerIdentity } from '../archive/checkpoint-layout.ts';
+import { writeRootfsDiff } from '../archive/rootfs-diff.ts';
+import { writeArchive, type CompressionLevels } from '../archive/write-archive.ts';
+import { toDumpFailure } from './dump-failure.ts';
+
+export interface ContainerDumpParams {
+  root: ArchiveRoot;
+  runcRoot: string;
+  /** Runtime container ID without its scheme. */
+  containerId: string;
+  identity: Omit<ContainerIdentity, 'id' | 'createdTime' | 'runtime'>;
+  /** Directory of this checkpoint below the archive root (namespace/name-uid). */
+  checkpointDir: string;
+  options: CheckpointOptions;
+  /** Page server address after the allowlist check (a resolved IP). */
+  pageServerAddress?: string;
+  compression: Compression;
+  compressionLevels?: CompressionLevels;
+  runner: CriuRunner;
+  criuLogLevel?: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export interface ContainerDumpResult {
+  archive: { path: string; sizeBytes: bigint; sha256: string; compression: Compression };
+  stats?: DumpStats;
+  /** Wall time of the CRIU dump (container frozen part included). */
+  dumpMillis: number;
+  /** Wall time of writing the archive, after the container resumed. */
+  archiveMillis: number;
+  durationMillis: number;
+}
+
+export function criuOptions(o: CheckpointOptions, pageServerAddress: string | undefined, logLevel: number): DumpOptions {
+  const out: DumpOptions = {
+    leaveRunning: o.leaveRunning ?? true,
+    tcpEstablished: o.tcpEstablished ?? false,
+    extUnixSk: o.extUnixSk ?? false,
+    shellJob: o.shellJob ?? false,
+    fileLocks: o.fileLocks ?? false,
+    manageCgroupsMode: (o.manageCgroupsMode ?? 'Soft').toLowerCase() as ManageCgroupsMode,
+    logLevel,
+  };
+  if (o.emptyNamespaces !== undefined && o.emptyNamespaces.length > 0) out.emptyNamespaces = o.emptyNamespaces.map((n) => n.toLowerCase());
+  if (o.pageServer?.address !== undefined && o.pageServer.port !== undefined) {
+    out.pageServer = { address: pageServerAddress ?? o.pageServer.address, port: o.pageServer.port };
+  }
+  if (o.preDump === true) out.preDump = true;
+  return out;
+}
+
+/** Where this container's images and CRIU work files go, relative to the archive root. */
+export function containerDirs(checkpointDir: string, container: string, o: CheckpointOptions): { images: string; work: string; userChosen: boolean } {
+  if (o.imagePath !== undefined || o.workPath !== undefined) {
+    const images = `${o.imagePath ?? `${checkpointDir}/${container}/checkpoint`}/${container}`;
+    const work = `${o.workPath ?? `${checkpointDir}/${container}/work`}/${container}`;
+    return { images, work, userChosen: true };
+  }
+  return { images: `${checkpointDir}/${container}/checkpoint`, work: `${checkpointDir}/${container}`, userChosen: false };
+}
+
+export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDumpResult> {
+  const now = p.now ?? (() => new Date());
+  const started = Date.now();
+  const dirs = containerDirs(p.checkpointDir, p.identity.name, p.options);
+  let archiveFile: string | undefined;
+  // Directories this dump made (exclusively), and only those, go on failure.
+  const made: string[] = [];
+  try {
+    const container = await resolveContainer(p.runcRoot, p.containerId);
+    await p.root.makeDir(p.checkpointDir);
+    const workDir = await p.root.makeDir(dirs.work, { exclusive: true });
+    made.push(dirs.work);
+    const imagesDir = await p.root.makeDir(dirs.images, { exclusive: true });
+    made.push(dirs.images);
+    const spec = await readBundleSpec(container);
+    const criuStarted = Date.now();
+    const dump = await checkpointContainer({
+      container, imagesDir, workDir,
+      options: criuOptions(p.options, p.pageServerAddress, p.criuLogLevel ?? 4),
+      runner: p.runner,
+      timeoutMs: Math.max(1, p.timeoutMs - (Date.now() - started)),
+      ...(p.signal !== undefined ? { signal: p.signal } : {}),
+    });
+    const dumpMillis = Date.now() - criuStarted;
+    // From here on the container runs again (or is stopped, with
+    // leaveRunning false): nothing below adds to its frozen time.
+    const archiveStarted = Date.now();
+    const overlay = await rootfsOverlay(container).catch(() => undefined);
+    const diffFile = join(workDir, 'rootfs-diff.tar');
+    const hasDiff = overlay !== undefined && await writeRootfsDiff(p.root, overlay.upperdir, diffFile);
+    const at = now();
+    archiveFile = join(p.root.path, p.checkpointDir, archiveFileName(p.identity.podName, p.identity.podNamespace, p.identity.name, at, p.compression));
+    const identity: ContainerIdentity = {
+      ...p.identity, id: p.containerId, runtime: 'runc', createdTime: new Date(container.state.created),
+    };
+    const archive = await writeArchive(p.root, archiveFile, p.compression, (pack) =>
+      packCheckpoint(pack, { imagesDir, workDir, spec, ...(hasDiff ? { rootfsDiff: diffFile } : {}) }, identity, at),
+    p.compressionLevels);
+    if (!dirs.userChosen) await p.root.remove(dirs.work);
+    else if (hasDiff) await p.root.remove(p.root.relative(diffFile));
+    const result: ContainerDumpResult = {
+      archive: { path: p.root.relative(archiveFile), sizeBytes: archive.sizeBytes, sha256: archive.sha256, compression: p.compression },
+      dumpMillis, archiveMillis: Date.now() - archiveStarted, durationMillis: Date.now() - started,
+    };
+    if (dump.stats !== undefined) result.stats = dump.stats;
+    return result;
+  } catch (err) {
+    // Partial files never outlive a failure.
+    if (archiveFile !== undefined) await p.root.remove(p.root.relative(archiveFile)).catch(() => undefined);
+    for (const dir of made.reverse()) await p.root.remove(dir).catch(() => undefined);
+    throw toDumpFailure(err);
+  }
+}

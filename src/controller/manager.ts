@@ -1,0 +1,96 @@
+// Builds the controller process: shared informers over checkpoints, pods,
+// namespaces, nodes and the agents' Leases, and the reconcilers on top.
+import type { V1Pod } from '@kubernetes/client-node';
+import { isFinished } from '../api/checkpoint-state.ts';
+import type { ContainerCheckpoint } from '../api/container-checkpoint.ts';
+import { resources } from '../api/names.ts';
+import type { OptInPolicy } from '../policy/opt-in.ts';
+import type { ConfigOf } from '../runtime/config/options.ts';
+import type { KubeClient } from '../runtime/kube/kube-client.ts';
+import type { KubeObject } from '../runtime/kube/object.ts';
+import { coreResources } from '../runtime/kube/resource.ts';
+import type { Logger } from '../runtime/logging/logger.ts';
+import { Manager } from '../runtime/manager/manager.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { AgentLease } from './checkpoint/agent-lease.ts';
+import { agentLeasePrefix } from './checkpoint/agent-lease.ts';
+import { CheckpointReconciler } from './checkpoint/reconciler.ts';
+import { CheckpointMetrics } from './metrics/checkpoint-metrics.ts';
+import type { controllerOptions } from './options.ts';
+
+export type ControllerConfig = ConfigOf<typeof controllerOptions>;
+
+export function optInPolicy(cfg: ControllerConfig): OptInPolicy {
+  const [label = '', value = ''] = cfg.optInLabel.split('=');
+  return { required: cfg.optInRequired, label, value };
+}
+
+type Ckpt = ContainerCheckpoint & KubeObject;
+
+export interface ControllerProcess {
+  manager: Manager;
+  metrics: CheckpointMetrics;
+}
+
+export function buildController(client: KubeClient, cfg: ControllerConfig, logger: Logger, identity: string, clock?: Clock): ControllerProcess {
+  const manager = new Manager({
+    client, logger,
+    health: { port: cfg.healthPort, host: cfg.healthHost },
+    gracefulShutdownMs: cfg.gracefulShutdownTimeout,
+    informerDefaults: { watchdogMs: cfg.informerWatchdog },
+    ...(cfg.leaderElect ? {
+      leaderElection: {
+        namespace: cfg.leaderElectionNamespace ?? cfg.namespace,
+        name: cfg.leaderElectionId ?? 'ckpt-controller',
+        identity,
+        leaseDurationMs: cfg.leaseDuration, renewDeadlineMs: cfg.renewDeadline, retryPeriodMs: cfg.retryPeriod,
+      },
+    } : {}),
+    ...(clock !== undefined ? { clock } : {}),
+  });
+  const inf = manager.informers;
+  const checkpoints = inf.informer<Ckpt>(resources.containerCheckpoints);
+  const pods = inf.informer<V1Pod & KubeObject>(coreResources.pods, {
+    // Only what the reconcilers read: the cache of 10,000 pods stays small.
+    transform: (p) => ({
+      apiVersion: p.apiVersion, kind: p.kind,
+      metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid, labels: p.metadata?.labels, resourceVersion: p.metadata?.resourceVersion, deletionTimestamp: p.metadata?.deletionTimestamp },
+      spec: { nodeName: p.spec?.nodeName, containers: (p.spec?.containers ?? []).map((c) => ({ name: c.name })) },
+      status: { phase: p.status?.phase, containerStatuses: (p.status?.containerStatuses ?? []).map((s) => ({ name: s.name, containerID: s.containerID, state: s.state, image: s.image, imageID: s.imageID, ready: s.ready, restartCount: s.restartCount })) },
+    }),
+  });
+  const leases = inf.informer<AgentLease & KubeObject>(coreResources.leases, { namespace: cfg.namespace });
+  const nodes = inf.informer<KubeObject>(coreResources.nodes, { transform: (n) => ({ metadata: { name: n.metadata?.name, resourceVersion: n.metadata?.resourceVersion } }) });
+  const namespaces = inf.informer<KubeObject>(coreResources.namespaces, { transform: (n) => ({ metadata: { name: n.metadata?.name, labels: n.metadata?.labels, resourceVersion: n.metadata?.resourceVersion } }) });
+
+  const events = manager.newEventRecorder({ reportingController: 'ckpt.dev/controller', reportingInstance: identity });
+  const metrics = new CheckpointMetrics(manager.registry);
+  const reconciler = new CheckpointReconciler({
+    client, checkpoints: checkpoints.cache, pods: pods.cache, leases: leases.cache, nodes: nodes.cache, namespaces: namespaces.cache,
+    agentNamespace: cfg.namespace, events, optIn: optInPolicy(cfg),
+    config: { agentWaitSeconds: cfg.agentWait / 1000, deadlineGraceSeconds: cfg.deadlineGrace / 1000 },
+  });
+  const controller = manager.newController({ name: 'containercheckpoint', reconciler, workers: cfg.workers });
+  controller.watch(checkpoints);
+  // A pod change can unblock or fail a checkpoint waiting on it.
+  const byPod = (p: KubeObject): string[] => checkpoints.cache.list(p.metadata?.namespace)
+    .filter((c) => c.spec.podName === p.metadata?.name && !isFinished(c)).map((c) => `${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);
+  controller.watch(pods, { map: byPod });
+  // An agent appearing, renewing or vanishing matters to its node's checkpoints.
+  controller.watch(leases, {
+    filter: (l) => (l.metadata?.name ?? '').startsWith(agentLeasePrefix),
+    map: (l) => {
+      const node = (l.metadata?.name ?? '').slice(agentLeasePrefix.length);
+      return checkpoints.cache.list().filter((c) => !isFinished(c) && (c.status?.nodeName === node || c.status?.nodeName === undefined))
+        .map((c) => `${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);
+    },
+  });
+  // Observe each checkpoint once, when it is seen to finish, and only on the leader.
+  checkpoints.addHandlers({
+    onUpdate: (old, obj) => {
+      if (manager.elector !== undefined && !manager.elector.isLeader()) return;
+      if (!isFinished(old) && isFinished(obj)) metrics.observe(obj);
+    },
+  });
+  return { manager, metrics };
+}
