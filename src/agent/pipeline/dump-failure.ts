@@ -16,7 +16,7 @@ export class DumpFailure extends Error {
   }
 }
 
-const runcReasons: Record<string, FailureReason> = {
+const runcReasons: Record<string, string> = {
   ContainerCreated: failureReasons.containerCreated,
   ContainerStopped: failureReasons.containerNotRunning,
   ContainerNotFound: failureReasons.containerGone,
