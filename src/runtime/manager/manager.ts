@@ -172,23 +172,31 @@ export class Manager {
     }
     stop.abort();
     const grace = this.opts.gracefulShutdownMs ?? 30_000;
-    const settled = Promise.allSettled(runs).then(() => true);
-    const inTime = await Promise.race([settled, sleepUnlessAborted(this.clock, grace).then(() => false)]);
-    if (!inTime) {
+    const settled = Promise.allSettled(runs);
+    if (!(await this.within(settled, grace))) {
       log.warn({ gracefulShutdownMs: grace }, 'work did not finish within the grace period; aborting it');
       abort.abort(new Error('graceful shutdown period over'));
-      await Promise.race([settled, sleepUnlessAborted(this.clock, 5_000)]);
+      if (!(await this.within(settled, 5_000))) log.warn('work ignored its abort signal; leaving it behind');
     }
     // Only now, with no work in flight, let a successor take over.
     electorStop.abort();
     await electorDone;
     await this.informers.stop();
     for (const hook of this.shutdownHooks) {
-      await Promise.race([hook().catch((err: unknown) => { log.warn(errorFields(err), 'shutdown hook failed'); }), sleepUnlessAborted(this.clock, 5_000)]);
+      const ran = hook().catch((err: unknown) => { log.warn(errorFields(err), 'shutdown hook failed'); });
+      if (!(await this.within(ran, 5_000))) log.warn('a shutdown hook did not finish within 5 s');
     }
     await this.health?.close();
     this.client.close();
     log.info('stopped');
     if (end === 'lost') throw new LeadershipLostError('leadership lost');
+  }
+
+  /** Whether p settles within ms; the timer is cancelled either way so it cannot hold the process. */
+  private async within(p: Promise<unknown>, ms: number): Promise<boolean> {
+    const timeout = new AbortController();
+    const inTime = await Promise.race([p.then(() => true), sleepUnlessAborted(this.clock, ms, timeout.signal).then(() => false)]);
+    timeout.abort();
+    return inTime;
   }
 }
