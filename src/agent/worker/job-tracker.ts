@@ -65,7 +65,9 @@ export class JobTracker implements Runnable {
     this.aborted = new AbortController();
     const onAbort = (): void => { this.aborted.abort(ctx.abort.reason); };
     ctx.abort.addEventListener('abort', onAbort, { once: true });
-    if (!ctx.stop.aborted) await new Promise<void>((resolve) => ctx.stop.addEventListener('abort', () => { resolve(); }, { once: true }));
+    if (!ctx.stop.aborted) {
+      await new Promise<void>((resolve) => { ctx.stop.addEventListener('abort', () => { resolve(); }, { once: true }); });
+    }
     this.accepting = false;
     if (this.jobs.size > 0) this.log.info({ running: this.jobs.size }, 'waiting for running checkpoints to finish');
     await Promise.all([...this.jobs.values()].map(async (j) => { await j.done; }));
