@@ -1,7 +1,7 @@
 // A running control plane for an integration suite: starts a session, installs
 // crds/ and waits until discovery serves them. Suites use admin credentials
 // only to arrange the world; the code under test runs as its own identity.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -66,14 +66,18 @@ export class TestCluster {
     }, 30_000, 250);
   }
 
-  /** A kubeconfig file that authenticates as a ServiceAccount with a fresh token. */
-  async serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
+  /**
+   * A kubeconfig file that authenticates as a ServiceAccount with a fresh
+   * token. Self-contained (CA inline), so it can be copied into the node.
+   */
+  async serviceAccountKubeconfig(namespace: string, name: string, dir = this.scratch): Promise<string> {
     const token = (await this.kubectlOk(['create', 'token', name, '-n', namespace, '--duration=2h'])).trim();
-    const file = join(this.scratch, `${namespace}.${name}.kubeconfig`);
+    const file = join(dir, `${namespace}.${name}.kubeconfig`);
+    const ca = (await readFile(this.info.caFile)).toString('base64');
     await writeFile(file, stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'ckpt-test', cluster: { server: this.info.server, 'certificate-authority': this.info.caFile } }],
+      clusters: [{ name: 'ckpt-test', cluster: { server: this.info.server, 'certificate-authority-data': ca } }],
       users: [{ name, user: { token } }],
       contexts: [{ name, context: { cluster: 'ckpt-test', user: name, namespace } }],
       'current-context': name,
@@ -85,6 +89,11 @@ export class TestCluster {
     const kc = new KubeConfig();
     kc.loadFromFile(file);
     return kc;
+  }
+
+  /** Installs the operator's namespace, ServiceAccounts and RBAC from deploy/. */
+  async installRbac(): Promise<void> {
+    await this.kubectlOk(['apply', '-k', join(repoDir, 'deploy', 'base', 'rbac')]);
   }
 
   restartApiServer(downMs = 0): Promise<unknown> {
