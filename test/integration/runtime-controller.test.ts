@@ -66,7 +66,7 @@ describe('Controller, status writer, events and manager against a real API serve
 
   after(async () => {
     for (const cl of clients) cl.close();
-    admin.close();
+    (admin as KubeClient | undefined)?.close(); // unset if the control plane never started
     await cluster?.stop();
   });
 

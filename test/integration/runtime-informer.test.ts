@@ -74,7 +74,7 @@ describe('Informer against a real API server', () => {
   });
 
   after(async () => {
-    admin.close();
+    (admin as KubeClient | undefined)?.close(); // unset if the control plane never started
     await cluster?.stop();
   });
 

@@ -99,7 +99,7 @@ describe('LeaderElector on a real Lease', () => {
     for (const cand of started) cand.stop.abort();
     await Promise.all(started.map((s) => s.end ?? Promise.resolve()));
     for (const cand of started) cand.client.close();
-    admin.close();
+    (admin as KubeClient | undefined)?.close(); // unset if the control plane never started
     await cluster?.stop();
   });
 

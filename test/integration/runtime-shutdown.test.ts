@@ -76,7 +76,7 @@ describe('graceful shutdown of a manager on SIGTERM', () => {
 
   after(async () => {
     for (const ch of children) if (ch.proc.exitCode === null) ch.proc.kill('SIGKILL');
-    admin.close();
+    (admin as KubeClient | undefined)?.close(); // unset if the control plane never started
     await cluster?.stop();
   });
 

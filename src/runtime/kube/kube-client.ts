@@ -220,6 +220,11 @@ export class KubeClient {
       if (o.signal?.aborted === true) return 'aborted';
       throw err;
     }
+    if (res.statusCode !== 200) {
+      // Refused before streaming (403, 410 from storage, 5xx): a typed error, never an empty stream.
+      const body = await readBody(res, { method: 'GET', path });
+      throw apiErrorFrom('WATCH', path, res.statusCode ?? 0, body);
+    }
     return new Promise((resolve, reject) => {
       const decoder = new StringDecoder('utf8');
       let buffered = '';

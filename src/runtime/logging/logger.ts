@@ -8,7 +8,10 @@ export const logLevels: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn',
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Bound to every line as "name" (e.g. "ckpt-controller"). */
+  /**
+   * Bound to every line as "logger" (e.g. "ckpt-controller"). Not "name":
+   * reconcile loggers use name and namespace for the object, as controller-runtime does.
+   */
   name?: string;
   /** Where lines go (default stdout); tests pass a stream to read them back. */
   destination?: NodeJS.WritableStream;
@@ -17,7 +20,7 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const options = {
     level: opts.level ?? 'info',
-    base: opts.name !== undefined ? { name: opts.name } : null,
+    base: opts.name !== undefined ? { logger: opts.name } : null,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       // "level":"info" reads better than pino's numeric levels in kubectl logs.
