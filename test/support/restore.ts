@@ -58,4 +58,6 @@ export async function removeRestored(node: TestNode, r: Restored): Promise<void>
     await new Promise((res) => setTimeout(res, 100));
   }
   await node.exec(['runc', '--root', r.runcRoot, 'delete', '--force', r.id]);
+  // The parent cgroup the restore config named; rmdir keeps it if another restore still uses it.
+  await node.exec(['sh', '-c', 'rmdir /sys/fs/cgroup/*/ckpt-restore 2>/dev/null; true']);
 }
