@@ -10,7 +10,7 @@ procs=$(pgrep -a -f "^($CKPT_CACHE_DIR/|containerd( |$)|containerd-shim-runc-v2|
 if [ -n "$procs" ]; then echo "processes left behind:"$'\n'"$procs" >&2; status=1; fi
 mounts=$(grep -E '/tmp/ckpt-(cp|node)\.' /proc/self/mountinfo || true)
 if [ -n "$mounts" ]; then echo "mounts left behind:"$'\n'"$mounts" >&2; status=1; fi
-cgroups=$(ls -d /sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/*/ckpt-restore 2>/dev/null || true)
-if [ -n "$cgroups" ]; then echo "cgroups left behind:"$'\n'"$cgroups" >&2; status=1; fi
+cgroups=(/sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/*/ckpt-restore)
+if [ ${#cgroups[@]} -gt 0 ]; then echo "cgroups left behind: ${cgroups[*]}" >&2; status=1; fi
 [ $status -eq 0 ] && log "no leftovers"
 exit $status
