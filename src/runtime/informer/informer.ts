@@ -198,9 +198,10 @@ export class Informer<T extends KubeObject> {
         if (isAborted(signal)) break;
         if (isExpired(err)) {
           needList = true;
+          expiredInARow++;
           this.counters.relistsAfterExpired++;
           this.log.info({ resourceVersion: this.lastRV }, 'resource version expired (410 Gone); relisting');
-          continue;
+          if (expiredInARow < 2) continue;
         }
         this.counters.watchErrors++;
         this.log.warn({ ...errorFields(err), attempt: backoff.attempts + 1 }, needList ? 'list failed' : 'watch failed');
@@ -218,7 +219,7 @@ export class Informer<T extends KubeObject> {
     let rv = '';
     let cont: string | undefined;
     let limit: number | undefined = this.opts.pageSize ?? 500;
-    do {
+    for (;;) {
       let page;
       try {
         page = await this.opts.client.list<T>(this.resource, {
@@ -234,6 +235,7 @@ export class Informer<T extends KubeObject> {
           // The continue token outlived etcd's history: list again in one piece, as client-go does.
           this.log.info('list continuation expired; listing without pagination');
           items.clear();
+          rv = '';
           cont = undefined;
           limit = undefined;
           continue;
@@ -246,8 +248,8 @@ export class Informer<T extends KubeObject> {
         items.set(objectKey(obj), obj);
       }
       cont = page.metadata?.continue;
-      if (cont === '') cont = undefined;
-    } while (cont !== undefined);
+      if (cont === undefined || cont === '') break;
+    }
     this.counters.lists++;
     this.lastRV = rv;
     this.replace(items);

@@ -1,6 +1,7 @@
 // An in-memory stand-in for the API server's list and watch of one resource,
 // with the failure modes informers must survive: dropped connections, silent
 // connections, and history compacted away (410 Gone).
+import { ApiError } from '../../../src/runtime/kube/api-error.ts';
 import type { KubeObject, KubeList, WatchEvent } from '../../../src/runtime/kube/object.ts';
 import type { ListWatchClient } from '../../../src/runtime/informer/informer.ts';
 import type { ListOptions, WatchOptions } from '../../../src/runtime/kube/kube-client.ts';
@@ -24,6 +25,8 @@ export class FakeApi implements ListWatchClient {
   lists = 0;
   watchCalls: WatchOptions[] = [];
   failNextLists = 0;
+  /** The next list continuation is answered 410 Gone (its token outlived etcd's history). */
+  expireNextContinue = false;
 
   put(name: string, data: Record<string, string> = {}, namespace = 'ns'): KubeObject {
     const key = `${namespace}/${name}`;
@@ -86,6 +89,10 @@ export class FakeApi implements ListWatchClient {
     if (this.failNextLists > 0) {
       this.failNextLists--;
       return Promise.reject(new Error('list failed'));
+    }
+    if (o.continue !== undefined && this.expireNextContinue) {
+      this.expireNextContinue = false;
+      return Promise.reject(new ApiError('GET', 'list', 410, { kind: 'Status', code: 410, reason: 'Expired', message: 'continue token expired' }));
     }
     const all = [...this.objects.values()].map((x) => structuredClone(x) as T);
     const start = o.continue !== undefined ? Number(o.continue) : 0;

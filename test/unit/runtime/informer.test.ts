@@ -52,6 +52,20 @@ describe('Informer (against an in-memory API)', () => {
     await inf.stop();
   });
 
+  it('lists again in one piece when a continuation expires, and keeps everything', async () => {
+    const api = new FakeApi();
+    for (let i = 0; i < 5; i++) api.put(`cm${i}`);
+    api.expireNextContinue = true;
+    const inf = newInformer(api, { pageSize: 2 });
+    const { mirror } = recorder(inf);
+    inf.start();
+    await inf.waitForSync();
+    assert.equal(inf.cache.size, 5);
+    assert.deepEqual(mirror, api.state());
+    assert.equal(api.lists, 3, 'first page, expired continuation, one full list');
+    await inf.stop();
+  });
+
   it('resumes a dropped watch from the last version seen, without relisting or losing events', async () => {
     const api = new FakeApi();
     api.put('a');
