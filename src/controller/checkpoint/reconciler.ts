@@ -100,6 +100,9 @@ export class CheckpointReconciler implements Reconciler {
         }, ctx.signal);
         ctx.logger.info({ reason: d.reason }, `checkpoint failed: ${d.message}`);
         this.event(c, 'Warning', d.reason, 'Checkpoint', d.message);
+        // The audit trail of the pod shows refused attempts on it, too.
+        const target = this.d.pods.get(`${c.metadata.namespace ?? ''}/${c.spec.podName}`);
+        if (target !== undefined) this.d.events.event(target, { type: 'Warning', reason: d.reason, action: 'Checkpoint', note: `ContainerCheckpoint ${c.metadata.name ?? ''}: ${d.message}`, related: c });
         return c.spec.ttlSecondsAfterFinished !== undefined ? { requeueAfterMs: c.spec.ttlSecondsAfterFinished * 1000 } : undefined;
       }
       case 'handoff': {
