@@ -57,9 +57,13 @@ describe('security', () => {
     assert.equal(failure(c)?.reason, 'NotPermitted');
     assert.match(failure(c)?.message ?? '', /ckpt\.dev\/checkpoints=enabled/);
     assert.equal(c.status?.nodeName, undefined, 'never handed to a node');
-    const list = await events('closed');
-    assert.ok(list.some((e) => e.reason === 'NotPermitted' && e.regarding.kind === 'ContainerCheckpoint' && e.regarding.name === 'peek'));
-    assert.ok(list.some((e) => e.reason === 'NotPermitted' && e.regarding.kind === 'Pod' && e.regarding.name === 'web'));
+    // Events are written asynchronously by the controller's recorder.
+    await waitFor('NotPermitted events on the checkpoint and the pod', async () => {
+      const list = await events('closed');
+      const onCkpt = list.some((e) => e.reason === 'NotPermitted' && e.regarding.kind === 'ContainerCheckpoint' && e.regarding.name === 'peek');
+      const onPod = list.some((e) => e.reason === 'NotPermitted' && e.regarding.kind === 'Pod' && e.regarding.name === 'web');
+      return onCkpt && onPod ? true : undefined;
+    }, 30_000, 250);
   });
 
   it('refuses a page server outside the allowlist before CRIU runs', async () => {
@@ -128,8 +132,11 @@ describe('security', () => {
   });
 
   it('leaves audit events on the pod and the resource, with the exposure and the digest', async () => {
-    await createCheckpoint(cluster, ns, 'exposed', { podName: 'web', options: { leaveRunning: true, fileLocks: true } });
-    const list = await events(ns);
+    const digestOnPod = done.status?.containers?.[0]?.archive?.sha256 ?? '';
+    const list = await waitFor('the audit events', async () => {
+      const l = await events(ns);
+      return l.some((e) => e.regarding.kind === 'Pod' && (e.note ?? '').includes(digestOnPod)) ? l : undefined;
+    }, 30_000, 250);
     const on = (kind: string, name: string, reason: string): Event | undefined => list.find((e) => e.regarding.kind === kind && e.regarding.name === name && e.reason === reason);
     const digest = done.status?.containers?.[0]?.archive?.sha256 ?? '';
     assert.match(on('ContainerCheckpoint', 'modes', 'CheckpointStarted')?.note ?? '', /started checkpointing app/);
