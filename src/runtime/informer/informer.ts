@@ -21,6 +21,7 @@ import type { KubeObject, Status, WatchEvent } from '../kube/object.ts';
 import type { ResourceType } from '../kube/resource.ts';
 import { errorFields, silentLogger } from '../logging/logger.ts';
 import { ObjectCache, type CacheReader, type IndexFunc } from './object-cache.ts';
+import { apiVersionOf } from '../kube/resource.ts';
 
 export interface InformerHandlers<T> {
   /** A new object; isInitialList is true for objects of the first list. */
@@ -375,6 +376,10 @@ export class Informer<T extends KubeObject> {
 
   private prepare(raw: T): T {
     let obj = raw;
+    // List responses leave apiVersion and kind off their items; watch events
+    // carry them. Filled in so every cached object can name itself (events).
+    obj.apiVersion ??= apiVersionOf(this.resource);
+    obj.kind ??= this.resource.kind;
     if (this.opts.transform !== undefined) obj = this.opts.transform(obj);
     else if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
     if (this.opts.freeze ?? true) deepFreeze(obj);
