@@ -80,7 +80,10 @@ const scheduleFields = {
     description: 'A run missed (e.g. while the controller was down) by more than this many seconds is skipped. Unset: no deadline.',
     minimum: 0, format: 'int64',
   })),
-  successfulHistoryLimit: Type.Optional(Type.Integer({ description: 'Succeeded runs to keep by run count, before retention applies. Default 3.', minimum: 0, maximum: 1000, default: 3 })),
+  successfulHistoryLimit: Type.Optional(Type.Integer({
+    description: 'Succeeded runs to keep, counted by run (one run over many pods counts once), applied with retention. Unset: 3 when retention sets none of keepLast, maxAge and maxTotalBytes, otherwise no limit, so that retention alone decides.',
+    minimum: 0, maximum: 1000,
+  })),
   failedHistoryLimit: Type.Optional(Type.Integer({ description: 'Failed checkpoints to keep. Default 1.', minimum: 0, maximum: 1000, default: 1 })),
   podSelector: LabelSelector('Pods to checkpoint on each run. An empty selector selects every pod.'),
   containerNames: Type.Optional(ContainerNames('Containers of each pod to checkpoint. Empty: every running container.')),

@@ -22,6 +22,8 @@ export const nodeLabel = 'ckpt.dev/node';
 export const scheduleLabel = 'ckpt.dev/schedule';
 export const scheduleKindLabel = 'ckpt.dev/schedule-kind';
 export const scheduleRunLabel = 'ckpt.dev/run';
+/** The scheduled instant of the run, RFC 3339, on each checkpoint a schedule created (CronJob: batch.kubernetes.io/cronjob-scheduled-timestamp). */
+export const scheduledTimeAnnotation = 'ckpt.dev/scheduled-time';
 /** Default label that exempts a checkpoint from retention (value "true"). */
 export const defaultPinLabel = 'ckpt.dev/pinned';
 /** Held until the node's agent has deleted the checkpoint's archives. */

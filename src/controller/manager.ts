@@ -16,6 +16,7 @@ import type { AgentLease } from './checkpoint/agent-lease.ts';
 import { agentLeasePrefix } from './checkpoint/agent-lease.ts';
 import { CheckpointReconciler } from './checkpoint/reconciler.ts';
 import { CheckpointMetrics } from './metrics/checkpoint-metrics.ts';
+import { registerScheduleControllers } from './schedule/register.ts';
 import type { controllerOptions } from './options.ts';
 
 export type ControllerConfig = ConfigOf<typeof controllerOptions>;
@@ -91,6 +92,10 @@ export function buildController(client: KubeClient, cfg: ControllerConfig, logge
       if (manager.elector !== undefined && !manager.elector.isLeader()) return;
       if (!isFinished(old) && isFinished(obj)) metrics.observe(obj);
     },
+  });
+  registerScheduleControllers(manager, {
+    client, checkpoints, pods, namespaces, events, clock,
+    config: { defaultTimeZone: cfg.scheduleTimeZone, maxCreatesPerRun: cfg.maxCreatesPerRun, workers: cfg.workers },
   });
   return { manager, metrics };
 }

@@ -7,6 +7,8 @@ export const scheduleValidReasons = {
   valid: 'Valid',
   unknownTimeZone: 'UnknownTimeZone',
   invalidSchedule: 'InvalidSchedule',
+  /** podSelector or namespaceSelector has a key or value the API server would refuse in a query. */
+  invalidSelector: 'InvalidSelector',
 } as const;
 
 /** Reasons of the events a schedule records. */
@@ -23,4 +25,18 @@ export const scheduleEventReasons = {
   podTerminating: 'PodTerminating',
   /** A namespaced schedule was handed a pod of another namespace; it cannot own a checkpoint there. */
   podInOtherNamespace: 'PodInOtherNamespace',
+  /** A run created its checkpoints (CronJob: SuccessfulCreate). */
+  successfulCreate: 'SuccessfulCreate',
+  /** A run found no pod matching its selectors. */
+  noPodsSelected: 'NoPodsSelected',
+  /** The API server refused a checkpoint of a run (CronJob: FailedCreate). */
+  failedCreate: 'FailedCreate',
+  /** Every checkpoint of a run succeeded. */
+  runSucceeded: 'RunSucceeded',
+  /** Every checkpoint of a run finished, and at least one failed. */
+  runFailed: 'RunFailed',
+  /** Retention deleted checkpoints (CronJob: SuccessfulDelete). */
+  successfulDelete: 'SuccessfulDelete',
+  /** A retention value cannot be applied, or a budget cannot be met. */
+  retentionNotApplied: 'RetentionNotApplied',
 } as const;

@@ -7,9 +7,11 @@
 //      type's contract); partial archives of a failed dump are freed with it.
 //   2. successfulHistoryLimit: keep the succeeded checkpoints of the newest N
 //      runs of the schedule (a run is a ckpt.dev/run value, so one run over
-//      200 pods counts once), as CronJob keeps N Jobs. It applies before the
-//      retention block, so it caps it: keepLast 10 keeps 10 only with a
-//      history limit of at least 10 runs.
+//      200 pods counts once), as CronJob keeps N Jobs. Unset, it is 3 only
+//      for a schedule whose retention block has no rule (keepLast, maxAge,
+//      maxTotalBytes), and no limit otherwise: a limit nobody wrote must not
+//      quietly cap keepLast 10 at 3 runs. Set, it applies as well as the
+//      retention rules, whichever deletes more.
 //   3. retention.maxAge: a succeeded checkpoint created longer ago than this.
 //   4. retention.keepLast: the newest N succeeded checkpoints per container.
 //   5. retention.maxTotalBytes: per container, the oldest go until the rest
@@ -35,8 +37,9 @@ import { parseByteQuantity } from '../../api/fields.ts';
 import { defaultPinLabel, scheduleRunLabel } from '../../api/names.ts';
 import { parseGoDuration } from './duration.ts';
 
-/** The CRD defaults, for objects that did not pass through kube-apiserver. */
+/** successfulHistoryLimit when unset and the schedule has no retention rule (see effectiveSuccessfulHistoryLimit). */
 export const defaultSuccessfulHistoryLimit = 3;
+/** The CRD default, for objects that did not pass through kube-apiserver. */
 export const defaultFailedHistoryLimit = 1;
 
 export interface RetainedCheckpoint {
@@ -97,6 +100,18 @@ export function retentionPolicyOf(spec: {
   return { ...spec.retention, successfulHistoryLimit: spec.successfulHistoryLimit, failedHistoryLimit: spec.failedHistoryLimit };
 }
 
+/**
+ * The successfulHistoryLimit that applies: the schedule's own, else 3 when
+ * its retention block has no rule, else none (Infinity). The API server
+ * materialises an empty retention block (it holds the pinLabel default), so
+ * the block's presence says nothing; its rules do.
+ */
+export function effectiveSuccessfulHistoryLimit(policy: RetentionPolicy): number {
+  if (policy.successfulHistoryLimit !== undefined) return Math.max(0, policy.successfulHistoryLimit);
+  const hasRule = policy.keepLast !== undefined || policy.maxAge !== undefined || policy.maxTotalBytes !== undefined;
+  return hasRule ? Infinity : defaultSuccessfulHistoryLimit;
+}
+
 export function planRetention(checkpoints: readonly RetainedCheckpoint[], policy: RetentionPolicy, now: Date): RetentionPlan {
   const warnings: string[] = [];
   const chosen = new Map<RetainedCheckpoint, RetentionRule>();
@@ -114,7 +129,8 @@ export function planRetention(checkpoints: readonly RetainedCheckpoint[], policy
   choose(failed.slice(limit(policy.failedHistoryLimit, defaultFailedHistoryLimit)), 'failedHistoryLimit');
 
   const runs = [...groupBy(succeeded, runOf).values()]; // newest run first: groups keep first-seen order
-  choose(runs.slice(limit(policy.successfulHistoryLimit, defaultSuccessfulHistoryLimit)).flat(), 'successfulHistoryLimit');
+  const historyLimit = effectiveSuccessfulHistoryLimit(policy);
+  if (historyLimit !== Infinity) choose(runs.slice(historyLimit).flat(), 'successfulHistoryLimit');
 
   const maxAgeMs = parsed(policy.maxAge, (s) => Number(parseGoDuration(s)) / 1e6, 'retention.maxAge', warnings);
   if (maxAgeMs !== undefined) {

@@ -7,12 +7,17 @@ import type { CheckpointTemplate } from '../../api/checkpoint-schedule.ts';
 import { failureReasons } from '../../api/conditions.ts';
 import type { ContainerCheckpoint, ContainerCheckpointSpec } from '../../api/container-checkpoint.ts';
 import type { OwnerReference } from '../../api/meta.ts';
-import { apiVersion, scheduleKindLabel, scheduleLabel, scheduleRunLabel } from '../../api/names.ts';
+import { apiVersion, scheduledTimeAnnotation, scheduleKindLabel, scheduleLabel, scheduleRunLabel } from '../../api/names.ts';
 import { checkpointName, runId, scheduleLabelValue, type ScheduleKind } from './checkpoint-name.ts';
 import { scheduleEventReasons } from './reasons.ts';
 
-/** The scheduled instant of the run, RFC 3339, on each checkpoint it creates (CronJob: batch.kubernetes.io/cronjob-scheduled-timestamp). */
-export const scheduledTimeAnnotation = 'ckpt.dev/scheduled-time';
+/**
+ * How many checkpoints the run created, on each of them. A run is over when
+ * that many of its checkpoints have finished: fewer present means the run is
+ * still being created, or some were deleted, and either way the checkpoints
+ * present cannot tell whether the run succeeded.
+ */
+export const runSizeAnnotation = 'ckpt.dev/run-size';
 
 export interface PodContainerRecord {
   name: string;
@@ -117,6 +122,8 @@ export function planRun(input: RunPlanInput): RunPlan {
     }
     plan.checkpoints.push(checkpointFor(input, run, pod, containers.chosen, ownerReference));
   }
+  const size = String(plan.checkpoints.length);
+  for (const c of plan.checkpoints) c.metadata.annotations = { ...c.metadata.annotations, [runSizeAnnotation]: size };
   return plan;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planRetention, retentionPolicyOf, type RetainedCheckpoint, type RetentionPolicy } from '../../../src/controller/schedule/retention.ts';
+import { effectiveSuccessfulHistoryLimit, planRetention, retentionPolicyOf, type RetainedCheckpoint, type RetentionPolicy } from '../../../src/controller/schedule/retention.ts';
 
 const now = new Date('2027-06-01T12:00:00Z');
 const hour = 3600_000;
@@ -232,14 +232,38 @@ describe('planRetention', () => {
       assert.equal(names(plan(list, { successfulHistoryLimit: 0 })).length, 10);
     });
 
-    it('caps keepLast: the history limit applies first and names the rule', () => {
+    it('an explicit limit still applies with retention rules, and names the rule', () => {
       const list = [1, 2, 3, 4, 5].map((h) => ckpt(`c${h}`, { hoursAgo: h }));
-      const p = plan(list, { keepLast: 10, maxAge: '1m' });
+      const p = plan(list, { keepLast: 10, maxAge: '1m', successfulHistoryLimit: 3 });
       assert.deepEqual(p.deletions.map((d) => [d.name, d.rule]), [
         ['c5', 'successfulHistoryLimit'], ['c4', 'successfulHistoryLimit'],
         ['c3', 'maxAge'], ['c2', 'maxAge'], ['c1', 'maxAge'],
       ]);
     });
+
+    it('unset, does not cap retention: keepLast 10 keeps 10 runs', () => {
+      const list = Array.from({ length: 12 }, (_, i) => ckpt(`c${String(i + 1).padStart(2, '0')}`, { hoursAgo: i + 1 }));
+      const p = plan(list, { keepLast: 10 });
+      assert.deepEqual(p.deletions.map((d) => [d.name, d.rule]), [['c12', 'keepLast'], ['c11', 'keepLast']]);
+      assert.deepEqual(names(plan(list, { maxTotalBytes: '1000' })), ['c12', 'c11']);
+      assert.deepEqual(names(plan(list, { maxAge: '100h' })), []);
+    });
+
+    it('unset with a retention block that has no rule (only pinLabel, as the API server defaults it), keeps 3 runs', () => {
+      const list = [1, 2, 3, 4, 5].map((h) => ckpt(`c${h}`, { hoursAgo: h }));
+      assert.deepEqual(names(plan(list, { pinLabel: 'ckpt.dev/pinned' })), ['c5', 'c4']);
+    });
+  });
+
+  it('effectiveSuccessfulHistoryLimit: the user\'s value, else 3 without retention rules, else none', () => {
+    assert.equal(effectiveSuccessfulHistoryLimit({}), 3);
+    assert.equal(effectiveSuccessfulHistoryLimit({ pinLabel: 'x/keep' }), 3);
+    assert.equal(effectiveSuccessfulHistoryLimit({ keepLast: 10 }), Infinity);
+    assert.equal(effectiveSuccessfulHistoryLimit({ maxAge: '1h' }), Infinity);
+    assert.equal(effectiveSuccessfulHistoryLimit({ maxTotalBytes: '1Gi' }), Infinity);
+    assert.equal(effectiveSuccessfulHistoryLimit({ keepLast: 10, successfulHistoryLimit: 2 }), 2);
+    assert.equal(effectiveSuccessfulHistoryLimit({ successfulHistoryLimit: 0 }), 0);
+    assert.equal(effectiveSuccessfulHistoryLimit(retentionPolicyOf({ retention: { keepLast: 4 } })), Infinity);
   });
 
   it('retentionPolicyOf reads a schedule spec', () => {

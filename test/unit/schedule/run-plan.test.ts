@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { specErrors, type CheckpointTemplate } from '../../../src/api/index.ts';
-import { planRun, scheduledTimeAnnotation, type PodRecord, type RunPlanInput, type ScheduleRef } from '../../../src/controller/schedule/run-plan.ts';
+import { scheduledTimeAnnotation } from '../../../src/api/names.ts';
+import { planRun, runSizeAnnotation, type PodRecord, type RunPlanInput, type ScheduleRef } from '../../../src/controller/schedule/run-plan.ts';
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const scheduledTime = new Date('2027-03-29T00:30:00Z');
@@ -34,7 +35,7 @@ describe('planRun', () => {
     assert.equal(c.metadata.namespace, 'shop');
     assert.match(c.metadata.name ?? '', new RegExp(`^nightly-${run}-web-0-[0-9a-f]{8}$`));
     assert.deepEqual(c.metadata.labels, { 'ckpt.dev/schedule': 'nightly', 'ckpt.dev/schedule-kind': 'CheckpointSchedule', 'ckpt.dev/run': run });
-    assert.deepEqual(c.metadata.annotations, { [scheduledTimeAnnotation]: '2027-03-29T00:30:00Z' });
+    assert.deepEqual(c.metadata.annotations, { [scheduledTimeAnnotation]: '2027-03-29T00:30:00Z', [runSizeAnnotation]: '1' });
     assert.deepEqual(c.metadata.ownerReferences, [{
       apiVersion: 'ckpt.dev/v1alpha1', kind: 'CheckpointSchedule', name: 'nightly', uid: 'uid-sched', controller: true, blockOwnerDeletion: true,
     }]);
@@ -47,7 +48,7 @@ describe('planRun', () => {
     const template: CheckpointTemplate = {
       metadata: {
         labels: { team: 'shop', 'ckpt.dev/schedule': 'someone-else', 'ckpt.dev/run': '1' },
-        annotations: { note: 'nightly', [scheduledTimeAnnotation]: 'never' },
+        annotations: { note: 'nightly', [scheduledTimeAnnotation]: 'never', [runSizeAnnotation]: '9' },
       },
       spec: { options: { tcpEstablished: true }, archive: { compression: 'None' }, timeoutSeconds: 600, ttlSecondsAfterFinished: 86400 },
     };
@@ -55,7 +56,7 @@ describe('planRun', () => {
     const [c] = p.checkpoints;
     assert.ok(c !== undefined);
     assert.deepEqual(c.metadata.labels, { team: 'shop', 'ckpt.dev/schedule': 'nightly', 'ckpt.dev/schedule-kind': 'CheckpointSchedule', 'ckpt.dev/run': run });
-    assert.deepEqual(c.metadata.annotations, { note: 'nightly', [scheduledTimeAnnotation]: '2027-03-29T00:30:00Z' });
+    assert.deepEqual(c.metadata.annotations, { note: 'nightly', [scheduledTimeAnnotation]: '2027-03-29T00:30:00Z', [runSizeAnnotation]: '1' });
     assert.deepEqual(c.spec, {
       options: { tcpEstablished: true }, archive: { compression: 'None' }, timeoutSeconds: 600, ttlSecondsAfterFinished: 86400,
       podName: 'web-0', containerNames: ['app'],
@@ -79,6 +80,8 @@ describe('planRun', () => {
     }
     const podNames = p.checkpoints.map((c) => c.spec.podName);
     assert.deepEqual(podNames, [...podNames].sort());
+    // Each says how many the run made, so that the run is known to be over only when all have finished.
+    assert.ok(p.checkpoints.every((c) => c.metadata.annotations?.[runSizeAnnotation] === '200'));
     assert.deepEqual(plan({ pods: [...pods].reverse() }), p);
     for (const c of p.checkpoints) assert.deepEqual(specErrors(c), []);
   });
