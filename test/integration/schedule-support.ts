@@ -68,8 +68,12 @@ export class ScheduleEnv {
     }
   }
 
-  async stop(): Promise<void> {
+  async stopControllers(): Promise<void> {
     for (const r of [...this.running]) await r.stop();
+  }
+
+  async stop(): Promise<void> {
+    await this.stopControllers();
     this.admin.close();
     await this.cluster.stop();
   }
@@ -231,8 +235,11 @@ export function schedule(namespace: string, name: string, spec: Partial<Sched['s
     apiVersion: 'ckpt.dev/v1alpha1', kind: 'CheckpointSchedule', metadata: { name, namespace },
     spec: {
       podSelector: {},
-      // Long enough that a checkpoint waiting for an agent never times out during a test.
       template: { spec: { timeoutSeconds: 3600 } },
+      // No agent runs here, so the checkpoint controller fails a checkpoint
+      // (NoReadyAgent) once it has waited an hour of fake time; keep those,
+      // unless a test is about failed ones.
+      failedHistoryLimit: 1000,
       ...spec,
     },
   };
