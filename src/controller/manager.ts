@@ -11,10 +11,12 @@ import type { KubeObject } from '../runtime/kube/object.ts';
 import { coreResources } from '../runtime/kube/resource.ts';
 import type { Logger } from '../runtime/logging/logger.ts';
 import { Manager } from '../runtime/manager/manager.ts';
-import type { Clock } from '../runtime/clock.ts';
+import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { AgentLease } from './checkpoint/agent-lease.ts';
-import { agentLeasePrefix } from './checkpoint/agent-lease.ts';
 import { CheckpointReconciler } from './checkpoint/reconciler.ts';
+import {
+  agentChanged, agentLeaseNode, checkpointIndexers, checkpointsOfNode, checkpointsOfPod, deletingOnNode, podIndexers, undecidedInNamespace,
+} from './checkpoint/related.ts';
 import { CheckpointMetrics } from './metrics/checkpoint-metrics.ts';
 import { registerScheduleControllers } from './schedule/register.ts';
 import type { controllerOptions } from './options.ts';
@@ -50,8 +52,9 @@ export function buildController(client: KubeClient, cfg: ControllerConfig, logge
     ...(clock !== undefined ? { clock } : {}),
   });
   const inf = manager.informers;
-  const checkpoints = inf.informer<Ckpt>(resources.containerCheckpoints);
+  const checkpoints = inf.informer<Ckpt>(resources.containerCheckpoints, { indexers: checkpointIndexers });
   const pods = inf.informer<V1Pod & KubeObject>(coreResources.pods, {
+    indexers: podIndexers,
     // Only what the reconcilers read: the cache of 10,000 pods stays small.
     transform: (p) => ({
       apiVersion: p.apiVersion, kind: p.kind,
@@ -66,26 +69,28 @@ export function buildController(client: KubeClient, cfg: ControllerConfig, logge
 
   const events = manager.newEventRecorder({ reportingController: 'ckpt.dev/controller', reportingInstance: identity });
   const metrics = new CheckpointMetrics(manager.registry);
+  const now = (): Date => new Date((clock ?? systemClock).now());
   const reconciler = new CheckpointReconciler({
     client, checkpoints: checkpoints.cache, pods: pods.cache, leases: leases.cache, nodes: nodes.cache, namespaces: namespaces.cache,
-    agentNamespace: cfg.namespace, events, optIn: optInPolicy(cfg),
+    agentNamespace: cfg.namespace, events, optIn: optInPolicy(cfg), now,
     config: { agentWaitSeconds: cfg.agentWait / 1000, deadlineGraceSeconds: cfg.deadlineGrace / 1000 },
   });
   const controller = manager.newController({ name: 'containercheckpoint', reconciler, workers: cfg.workers });
   controller.watch(checkpoints);
+  // Every cache the reconciler reads is watched, if only so that workers
+  // start after all of them synced: an empty namespace cache would refuse
+  // everything NotPermitted, an empty node cache would release finalizers.
   // A pod change can unblock or fail a checkpoint waiting on it.
-  const byPod = (p: KubeObject): string[] => checkpoints.cache.list(p.metadata?.namespace)
-    .filter((c) => c.spec.podName === p.metadata?.name && !isFinished(c)).map((c) => `${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);
-  controller.watch(pods, { map: byPod });
-  // An agent appearing, renewing or vanishing matters to its node's checkpoints.
+  controller.watch(pods, { map: (p) => checkpointsOfPod(checkpoints.cache, p) });
+  // An agent appearing, vanishing or being replaced matters to its node's checkpoints.
   controller.watch(leases, {
-    filter: (l) => (l.metadata?.name ?? '').startsWith(agentLeasePrefix),
-    map: (l) => {
-      const node = (l.metadata?.name ?? '').slice(agentLeasePrefix.length);
-      return checkpoints.cache.list().filter((c) => !isFinished(c) && (c.status?.nodeName === node || c.status?.nodeName === undefined))
-        .map((c) => `${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`);
-    },
+    filter: (l, old) => agentLeaseNode(l) !== undefined && agentChanged(old, l, now()),
+    map: (l) => checkpointsOfNode(checkpoints.cache, pods.cache, agentLeaseNode(l) ?? ''),
   });
+  // A node that is gone releases the finalizers of its checkpoints being deleted.
+  controller.watch(nodes, { map: (n) => deletingOnNode(checkpoints.cache, n.metadata?.name ?? '') });
+  // The opt-in label of a namespace decides its checkpoints not handed off yet.
+  controller.watch(namespaces, { map: (n) => undecidedInNamespace(checkpoints.cache, n.metadata?.name ?? '') });
   // Observe each checkpoint once, when it is seen to finish, and only on the leader.
   checkpoints.addHandlers({
     onUpdate: (old, obj) => {

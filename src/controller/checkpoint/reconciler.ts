@@ -3,20 +3,25 @@
 // A conflict just means someone (the agent, usually) wrote first: the
 // runtime requeues and the next round decides again from fresh data.
 import type { V1Pod } from '@kubernetes/client-node';
-import { conditionTypes, readyReasons } from '../../api/conditions.ts';
+import { conditionTypes, failureReasons, readyReasons } from '../../api/conditions.ts';
 import type { ContainerCheckpoint } from '../../api/container-checkpoint.ts';
 import { archiveFinalizer, nodeLabel, resources } from '../../api/names.ts';
 import { optInVerdict, type OptInPolicy, type Verdict } from '../../policy/opt-in.ts';
 import type { ReconcileContext, Reconciler, ReconcileResult } from '../../runtime/controller/reconciler.ts';
 import type { EventRecorder } from '../../runtime/events/event-recorder.ts';
 import type { CacheReader } from '../../runtime/informer/object-cache.ts';
+import { isNotFound } from '../../runtime/kube/api-error.ts';
 import type { KubeClient } from '../../runtime/kube/kube-client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
+import { coreResources } from '../../runtime/kube/resource.ts';
 import { setCondition } from '../../runtime/objects/conditions.ts';
 import { removeFinalizer } from '../../runtime/objects/finalizers.ts';
 import { StatusWriter } from '../../runtime/objects/status-writer.ts';
 import { agentLeaseName, agentPresence, type AgentLease } from './agent-lease.ts';
 import { decide, type DecideConfig, type Decision } from './decide.ts';
+
+/** Failures that rest on the agent's Lease alone. */
+const agentVerdicts: ReadonlySet<string> = new Set([failureReasons.agentLost, failureReasons.noReadyAgent]);
 
 export interface CheckpointReconcilerDeps {
   client: KubeClient;
@@ -56,13 +61,30 @@ export class CheckpointReconciler implements Reconciler {
     }
     const ns = ckpt.metadata.namespace ?? '';
     const pod = this.d.pods.get(`${ns}/${ckpt.spec.podName}`);
-    const now = this.now();
-    const decision = decide({
-      ckpt, pod, now,
-      agent: (node) => agentPresence(this.d.leases.get(`${this.d.agentNamespace}/${agentLeaseName(node)}`), now),
-      permission: this.permission(ns, pod),
-    }, this.d.config);
+    const permission = this.permission(ns, pod);
+    const cachedLease = (node: string): AgentLease | undefined => this.d.leases.get(`${this.d.agentNamespace}/${agentLeaseName(node)}`);
+    let now = this.now();
+    let decision = decide({ ckpt, pod, now, permission, agent: (node) => agentPresence(cachedLease(node), now) }, this.d.config);
+    if (decision.kind === 'fail' && agentVerdicts.has(decision.reason)) {
+      // Failing is final, and the Lease cache can lag behind the agent's
+      // renewals (a watch reconnecting after an API server restart, say):
+      // judge the agent by the Lease as the server has it now.
+      const node = ckpt.status?.nodeName ?? pod?.spec?.nodeName ?? '';
+      const live = await this.readLease(node, ctx.signal);
+      now = this.now();
+      decision = decide({ ckpt, pod, now, permission, agent: (n) => agentPresence(n === node ? live : cachedLease(n), now) }, this.d.config);
+    }
     return this.carryOut(ctx, ckpt, decision, now);
+  }
+
+  private async readLease(node: string, signal: AbortSignal): Promise<AgentLease | undefined> {
+    if (node === '') return undefined;
+    try {
+      return await this.d.client.get<AgentLease & KubeObject>(coreResources.leases, agentLeaseName(node), this.d.agentNamespace, signal);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   private permission(namespace: string, pod: V1Pod | undefined): Verdict {
@@ -141,16 +163,24 @@ export class CheckpointReconciler implements Reconciler {
 
   /**
    * The agent removes the archive finalizer once its files are gone. The
-   * controller removes it only where there is nothing for an agent to do: the
-   * checkpoint never reached a node, or the node itself is gone.
+   * controller removes it only where there is nothing for an agent to do:
+   *  - no agent ever claimed the checkpoint, so none wrote a file. Once
+   *    deletion has begun no claim can follow: an agent claims only what is
+   *    not being deleted, and a claim read before the deletion carries an
+   *    older resourceVersion and is refused. The finalizer patch carries the
+   *    resourceVersion read here, so a claim this cache has not seen yet
+   *    makes it fail instead;
+   *  - the node itself is gone, and its archives with it.
    */
   private async releaseFinalizer(ctx: ReconcileContext, c: Ckpt): Promise<void> {
     if (!(c.metadata.finalizers ?? []).includes(archiveFinalizer)) return;
-    const node = c.status?.nodeName;
-    const nodeGone = node !== undefined && node !== '' && this.d.nodes.get(node) === undefined;
-    if (node !== undefined && node !== '' && !nodeGone) return;
+    const node = c.status?.nodeName ?? '';
+    const claimed = c.status?.agent !== undefined;
+    const nodeGone = node !== '' && this.d.nodes.get(node) === undefined;
+    if (claimed && !nodeGone) return;
     await removeFinalizer(this.d.client, resources.containerCheckpoints, c, archiveFinalizer, ctx.signal);
-    if (nodeGone) ctx.logger.info({ node }, 'released the archive finalizer: the node is gone, and its archives with it');
+    if (claimed) ctx.logger.info({ node }, 'released the archive finalizer: the node is gone, and its archives with it');
+    else ctx.logger.info('released the archive finalizer: no agent claimed the checkpoint, so no archive exists');
   }
 
   private event(c: Ckpt, type: 'Normal' | 'Warning', reason: string, action: string, note: string): void {

@@ -47,7 +47,8 @@ export function resolveTargets(spec: ContainerCheckpointSpec, namespace: string,
     const st = statuses.get(name);
     const state = st?.state;
     if (st === undefined || state?.running === undefined) {
-      const what = state?.waiting !== undefined ? `waiting (${state.waiting.reason ?? 'no reason'})`
+      // CRI's CONTAINER_CREATED shows as waiting without a reason; runc refuses to checkpoint it too.
+      const what = state?.waiting !== undefined ? ((state.waiting.reason ?? '') === '' ? 'created' : `waiting (${state.waiting.reason ?? ''})`)
         : state?.terminated !== undefined ? `terminated (${state.terminated.reason ?? `exit ${state.terminated.exitCode}`})`
           : 'not started';
       return refuse(failureReasons.containerNotRunning, `container ${name} is ${what}, not running`);
