@@ -33,8 +33,25 @@ export const minute = 60_000;
 export interface RunningController {
   manager: Manager;
   clock: FakeClock;
+  /**
+   * Moves the clock to t once the schedule controllers are idle. A reconcile
+   * still running when the clock jumps would register its "come back at
+   * the next instant" after the jump, counted from the new time, and miss
+   * the instant: with a real clock nothing jumps.
+   */
+  advanceTo(t: Date | number): Promise<void>;
   /** Stops it as SIGTERM would, and waits until it has. */
   stop(): Promise<void>;
+}
+
+const scheduleControllers = ['checkpointschedule', 'clustercheckpointschedule'];
+
+/** Whether the schedule controllers have nothing queued and nothing in progress. */
+async function idle(manager: Manager): Promise<boolean> {
+  const metrics = await manager.registry.getMetricsAsJSON();
+  const value = (name: string, label: string, controller: string): number =>
+    metrics.find((m) => m.name === name)?.values.find((v) => v.labels[label] === controller)?.value ?? 0;
+  return scheduleControllers.every((c) => value('workqueue_depth', 'name', c) === 0 && value('controller_runtime_active_workers', 'controller', c) === 0);
 }
 
 export class ScheduleEnv {
@@ -99,6 +116,10 @@ export class ScheduleEnv {
     const done = manager.start(ac.signal);
     const r: RunningController = {
       manager, clock,
+      advanceTo: async (t) => {
+        await eventually('the schedule controllers to be idle', () => idle(manager));
+        advanceTo(clock, t);
+      },
       stop: async () => {
         if (!this.running.delete(r)) return;
         ac.abort();
