@@ -6,7 +6,10 @@
  *   workload lock FILE MIB           hold an flock on FILE, then tick
  *   workload tcp PORT MIB            accept one TCP connection on PORT and keep it
  *   workload unix PATH MIB           connect to an AF_UNIX stream socket and keep it
+ *   workload unixgram PATH MIB       connect to an AF_UNIX datagram socket and keep it
  *
+ * The unix modes wait up to a minute for PATH to accept, so that a listener
+ * outside the container can be set up after the container started. *
  * Every mode then ticks once every 100 ms: it increments a counter kept in its
  * own memory and writes it to /tmp/ticks (inside the container), so a restored
  * copy proves it continued from the checkpointed state rather than from zero.
@@ -53,6 +56,25 @@ static void fill(size_t mib, int random_content) {
 	}
 }
 
+/* Connects a new AF_UNIX socket of the given type to path, retrying while
+ * nobody listens there yet. */
+static int connect_unix(const char *path, int type) {
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	strncpy(a.sun_path, path, sizeof a.sun_path - 1);
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	for (int attempt = 0; attempt < 600; attempt++) {
+		int s = socket(AF_UNIX, type, 0);
+		if (s < 0)
+			die("socket");
+		if (connect(s, (struct sockaddr *)&a, sizeof a) == 0)
+			return s;
+		close(s);
+		nanosleep(&pause, NULL);
+	}
+	die("connect");
+	return -1;
+}
+
 static void tick_forever(void) {
 	volatile uint64_t ticks = 0;
 	struct timespec delay = { 0, 100 * 1000 * 1000 };
@@ -78,7 +100,7 @@ static void ready(void) {
 
 int main(int argc, char **argv) {
 	if (argc < 3) {
-		fprintf(stderr, "usage: workload mem|lock|tcp|unix ARG [MIB]\n");
+		fprintf(stderr, "usage: workload mem|lock|tcp|unix|unixgram ARG [MIB]\n");
 		return 2;
 	}
 	const char *mode = argv[1];
@@ -100,12 +122,10 @@ int main(int argc, char **argv) {
 		fflush(stdout);
 		if (accept(ls, NULL, NULL) < 0)
 			die("accept");
-	} else if (strcmp(mode, "unix") == 0) {
-		int s = socket(AF_UNIX, SOCK_STREAM, 0);
-		struct sockaddr_un a = { .sun_family = AF_UNIX };
-		strncpy(a.sun_path, argv[2], sizeof a.sun_path - 1);
-		if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) != 0)
-			die("connect");
+	} else if (strcmp(mode, "unix") == 0 || strcmp(mode, "unixgram") == 0) {
+		int s = connect_unix(argv[2], strcmp(mode, "unix") == 0 ? SOCK_STREAM : SOCK_DGRAM);
+		if (s >= 0 && send(s, "hello\n", 6, 0) != 6)
+			die("send");
 		fill(argc > 3 ? strtoul(argv[3], NULL, 10) : 0, 1);
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);

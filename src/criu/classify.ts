@@ -56,7 +56,18 @@ const rules: readonly Rule[] = [
     message: 'CRIU could not lock the container network (iptables-restore or nft missing or failing on the node)' },
   { reason: 'EstablishedTcpConnection', pattern: /Connected TCP socket|consider using --tcp-established|In-flight connection/,
     message: 'the container has established TCP connections: checkpoint them with tcpEstablished' },
-  { reason: 'ExternalUnixSocket', pattern: /External socket is used|ext-unix-sk|Can't dump half of stream unix connection|name-less external socket/,
+  // Even with ext_unix_sk, CRIU dumps only external datagram sockets with a
+  // name (sk-unix.c __dump_external_socket): a stream connection to a peer
+  // outside the container cannot be checkpointed at all.
+  { reason: 'ExternalUnixSocket', pattern: /Can't dump half of stream unix connection/,
+    message: 'the container has a stream UNIX socket connected to a peer outside it: CRIU cannot checkpoint that, even with extUnixSk (only datagram sockets to a named peer)' },
+  { reason: 'ExternalUnixSocket', pattern: /name-less external socket/,
+    message: 'the container has a datagram UNIX socket connected to an unnamed peer outside it: CRIU cannot checkpoint that, even with extUnixSk' },
+  // CRIU looks for a peer only among the sockets of the container's network
+  // namespace: a peer in another one (the node's, say) is never found.
+  { reason: 'ExternalUnixSocket', pattern: /Unix socket \d+ without peer \d+/,
+    message: 'the container has a UNIX socket connected to a peer in another network namespace: CRIU can only checkpoint one whose peer is in the pod\'s network namespace (with extUnixSk)' },
+  { reason: 'ExternalUnixSocket', pattern: /External socket is used|ext-unix-sk/,
     message: 'the container has a UNIX socket connected outside it: allow it with extUnixSk' },
   { reason: 'FileLocksHeld', pattern: /file locks are hold by dumping tasks|--file-locks/,
     message: 'the container holds file locks: checkpoint them with fileLocks' },

@@ -83,18 +83,23 @@ export interface DumpRequest {
   opts: Omit<CriuOpts, 'imagesDirFd' | 'workDirFd'>;
 }
 
-export class DumpOptionError extends Error {
-  readonly reason = 'InvalidDumpOption';
+export type DumpOptionErrorReason = 'InvalidDumpOption' | 'ConfigFileNotAllowed';
 
-  constructor(message: string) {
+export class DumpOptionError extends Error {
+  readonly reason: DumpOptionErrorReason;
+
+  constructor(message: string, reason: DumpOptionErrorReason = 'InvalidDumpOption') {
     super(message);
     this.name = 'DumpOptionError';
+    this.reason = reason;
   }
 }
 
 export const defaultDumpLogFile = 'dump.log';
 /** Where runc tells CRIU to look for a container-specific configuration file. */
 export const runcCriuConfigFile = '/etc/criu/runc.conf';
+/** The only directory a container's org.criu.config annotation may point into. */
+export const criuConfigDir = '/etc/criu/';
 const cloneNewNet = 0x40000000;
 
 const cgModes: Record<ManageCgroupsMode, CriuCgMode> = {
@@ -117,13 +122,22 @@ export function externalNamespaceKey(ns: ExternalNamespace): string {
 /**
  * runc's handleCriuConfigurationFile: the org.criu.config annotation names a
  * CRIU configuration file (empty: none); without it /etc/criu/runc.conf.
+ * Unlike runc, only a file in /etc/criu/ (the agent's own image) is
+ * accepted: a CRIU configuration can name action scripts, which CRIU runs as
+ * root in the agent's namespaces, and a container's annotation must not
+ * point CRIU at a file the container itself wrote (its rootfs is visible
+ * under /run/containerd).
  */
 export function criuConfigFile(labels: readonly string[]): string | undefined {
   const prefix = 'org.criu.config=';
   const label = labels.find((l) => l.startsWith(prefix) || l === 'org.criu.config');
   if (label === undefined) return runcCriuConfigFile;
   const value = label.slice(prefix.length);
-  return value === '' ? undefined : value;
+  if (value === '') return undefined;
+  if (!value.startsWith(criuConfigDir) || value.split('/').some((c) => c === '..' || c === '.')) {
+    throw new DumpOptionError(`the container's org.criu.config annotation names ${JSON.stringify(value)}: only a file in ${criuConfigDir} is accepted`, 'ConfigFileNotAllowed');
+  }
+  return value;
 }
 
 function validate(opts: DumpOptions): void {

@@ -25,6 +25,8 @@ export interface CheckpointParams {
   timeoutMs: number;
   signal?: AbortSignal;
   onNotify?: NotifyHandler;
+  /** Sees the request right before CRIU gets it (for the audit log). */
+  onRequest?: (request: DumpRequest) => void;
   /** Where runc's paths are visible from this process ("/" by default). */
   fsRoot?: string;
   /** The host PID namespace's /proc ("/proc" by default). */
@@ -63,6 +65,7 @@ export async function checkpointContainer(params: CheckpointParams): Promise<Che
 
   const target = await describeDumpTarget(container, resolveOpts);
   const request = buildDumpRequest(target, params.options);
+  params.onRequest?.(request);
   if (request.type === 'DUMP') await writeDescriptorsJson(params.imagesDir, container.state.externalDescriptors);
 
   let result: CriuDumpResult;

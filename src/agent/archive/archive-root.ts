@@ -1,19 +1,31 @@
-// The agent's archive root: the only place on the node it writes. Nothing
-// from a manifest can place a file outside it: relative paths are checked
-// (src/api), every directory below the root is created by us one component at
-// a time and must be a real directory afterwards (a planted symlink is
-// refused, never followed), and files are created with O_EXCL|O_NOFOLLOW.
+// The agent's archive root: the only place on the node it writes or removes.
+// Nothing from a manifest can place a file outside it: relative paths are
+// checked (src/api), every directory below the root is created by us one
+// component at a time and must be a real directory afterwards, files are
+// created with O_EXCL|O_NOFOLLOW, and before a file is created or a tree
+// removed every directory on the way is checked not to be a symlink (a
+// planted symlink is refused, never followed: rm -rf through one would
+// delete whatever it points at).
 import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { isSafeRelativePath } from '../../api/checkpoint-options.ts';
 
 export class PathEscapeError extends Error {
   override readonly name = 'PathEscapeError';
 }
 
+/** An exclusive directory that already exists: two checkpoints never share one. */
+export class PathInUseError extends Error {
+  override readonly name = 'PathInUseError';
+}
+
 export class ArchiveRootError extends Error {
   override readonly name = 'ArchiveRootError';
+}
+
+/** A relative path that names a place below its base: no '/' start, no empty, '.' or '..' component, no NUL. */
+export function isInsidePath(p: string): boolean {
+  return p !== '' && !p.includes('\0') && p.split('/').every((c) => c !== '' && c !== '.' && c !== '..');
 }
 
 const dirMode = 0o700;
@@ -47,9 +59,14 @@ export class ArchiveRoot {
     return new ArchiveRoot(real);
   }
 
-  /** Absolute path of a relative name below the root, after checking its syntax. */
+  /**
+   * Absolute path of a relative name below the root, after checking its
+   * syntax: no leading '/', no empty, '.' or '..' component. (Paths from a
+   * spec passed the API's stricter isSafeRelativePath too; the agent's own
+   * file names carry ':' from their RFC 3339 time.)
+   */
   resolve(relative: string): string {
-    if (!isSafeRelativePath(relative)) throw new PathEscapeError(`${relative} is not a relative path inside the archive root`);
+    if (!isInsidePath(relative)) throw new PathEscapeError(`${relative} is not a relative path inside the archive root`);
     return join(this.path, relative);
   }
 
@@ -74,7 +91,7 @@ export class ArchiveRoot {
         await mkdir(current, { mode: dirMode });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        if (last && opts.exclusive === true) throw new PathEscapeError(`${this.relative(current)} already exists`);
+        if (last && opts.exclusive === true) throw new PathInUseError(`${this.relative(current)} already exists in the archive root`);
       }
       const st = await lstat(current);
       if (st.isSymbolicLink() || !st.isDirectory()) {
@@ -84,14 +101,76 @@ export class ArchiveRoot {
     return current;
   }
 
+  /**
+   * Refuses a path whose directories below the root include a symlink (or a
+   * non-directory). Stops quietly at the first component that does not exist:
+   * nothing below it can be followed.
+   */
+  private async checkParents(relative: string): Promise<void> {
+    const parts = this.resolve(relative).slice(this.path.length + 1).split('/');
+    let current = this.path;
+    for (const part of parts.slice(0, -1)) {
+      current = join(current, part);
+      let st: Stats;
+      try {
+        st = await lstat(current);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      if (st.isSymbolicLink() || !st.isDirectory()) {
+        throw new PathEscapeError(`${this.relative(current)} is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'}; refusing to follow it`);
+      }
+    }
+  }
+
   /** Creates a new 0600 file; never follows a symlink and never reuses a file. */
   async createFile(absolute: string): Promise<FileHandle> {
-    this.relative(absolute);
+    await this.checkParents(this.relative(absolute));
     return open(absolute, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, fileMode);
   }
 
-  /** Removes a relative path and everything below it; symlinks are removed, not followed. */
+  /** Appends a line to a small 0600 bookkeeping file, creating it if needed; never through a symlink. */
+  async appendLine(relative: string, line: string): Promise<void> {
+    await this.checkParents(relative);
+    const fh = await open(this.resolve(relative), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, fileMode);
+    try {
+      if (!(await fh.stat()).isFile()) throw new PathEscapeError(`${relative} is not a regular file`);
+      await fh.writeFile(`${line}\n`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Reads a small bookkeeping file; undefined if it does not exist. Never through a symlink. */
+  async readSmallFile(relative: string, maxBytes = 64 * 1024): Promise<string | undefined> {
+    await this.checkParents(relative);
+    let fh: FileHandle;
+    try {
+      fh = await open(this.resolve(relative), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      if (code === 'ELOOP') throw new PathEscapeError(`${relative} is a symlink; refusing to follow it`);
+      throw err;
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new PathEscapeError(`${relative} is not a regular file`);
+      if (st.size > maxBytes) throw new PathEscapeError(`${relative} is larger than ${maxBytes} bytes`);
+      return await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Removes a relative path and everything below it. The last component is
+   * removed, not followed, when it is a symlink; a symlink above it refuses
+   * the removal.
+   */
   async remove(relative: string): Promise<void> {
-    await rm(this.resolve(relative), { recursive: true, force: true });
+    await this.checkParents(relative);
+    await rm(this.resolve(relative), { recursive: true, force: true, maxRetries: 3 });
   }
 }

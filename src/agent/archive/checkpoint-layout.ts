@@ -9,6 +9,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pack } from 'tar-stream';
+import { ownerMarkFile } from './owner-mark.ts';
 import { addBuffer, addPath } from './tar-entries.ts';
 
 export interface ContainerIdentity {
@@ -71,7 +72,7 @@ const exists = (p: string): Promise<boolean> => access(p).then(() => true, () =>
 
 /** Adds a container checkpoint's parts to an archive. */
 export async function packCheckpoint(pack: Pack, parts: CheckpointParts, c: ContainerIdentity, checkpointedAt: Date): Promise<void> {
-  await addPath(pack, parts.imagesDir, 'checkpoint');
+  await addPath(pack, parts.imagesDir, 'checkpoint', { omitNames: new Set([ownerMarkFile]) });
   await addBuffer(pack, 'config.dump', configDump(c, checkpointedAt), checkpointedAt);
   await addBuffer(pack, 'spec.dump', specDump(parts.spec, c), checkpointedAt);
   for (const name of ['stats-dump', 'dump.log']) {

@@ -10,6 +10,8 @@ import type { Pack } from 'tar-stream';
 
 interface TreeOptions {
   overlayWhiteouts?: boolean;
+  /** File names left out wherever they occur in a tree (the agent's own bookkeeping). */
+  omitNames?: ReadonlySet<string>;
 }
 
 function entry(pack: Pack, header: Parameters<Pack['entry']>[0], content?: Buffer): Promise<void> {
@@ -25,6 +27,7 @@ export async function addPath(pack: Pack, source: string, name: string, opts: Tr
   if (st.isDirectory()) {
     await entry(pack, { ...common, name: `${name}/`, type: 'directory' });
     for (const child of (await readdir(source)).sort()) {
+      if (opts.omitNames?.has(child) === true) continue;
       await addPath(pack, join(source, child), `${name}/${child}`, opts);
     }
   } else if (st.isFile()) {

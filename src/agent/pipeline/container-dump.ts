@@ -3,18 +3,20 @@
 // pack images, metadata and its root filesystem changes into a compressed
 // archive. No Kubernetes here: the worker passes plain values in.
 import { join } from 'node:path';
-import type { CheckpointOptions, Compression } from '../../api/checkpoint-options.ts';
-import type { DumpOptions, ManageCgroupsMode } from '../../criu/dump-request.ts';
+import { isSafeRelativePath, type CheckpointOptions, type Compression } from '../../api/checkpoint-options.ts';
+import { failureReasons } from '../../api/conditions.ts';
+import type { DumpOptions, DumpRequest, ManageCgroupsMode } from '../../criu/dump-request.ts';
 import type { DumpStats } from '../../criu/stats.ts';
 import type { CriuRunner } from '../../criu/swrk.ts';
 import { checkpointContainer } from '../../runc/checkpoint.ts';
 import { readBundleSpec, resolveContainer, rootfsOverlay } from '../../runc/container.ts';
 import { archiveFileName } from '../archive/archive-name.ts';
-import type { ArchiveRoot } from '../archive/archive-root.ts';
+import { PathEscapeError, type ArchiveRoot } from '../archive/archive-root.ts';
 import { packCheckpoint, type ContainerIdentity } from '../archive/checkpoint-layout.ts';
 import { writeRootfsDiff } from '../archive/rootfs-diff.ts';
+import { markOwner } from '../archive/owner-mark.ts';
 import { writeArchive, type CompressionLevels } from '../archive/write-archive.ts';
-import { toDumpFailure } from './dump-failure.ts';
+import { DumpFailure, toDumpFailure } from './dump-failure.ts';
 
 export interface ContainerDumpParams {
   root: ArchiveRoot;
@@ -24,6 +26,8 @@ export interface ContainerDumpParams {
   identity: Omit<ContainerIdentity, 'id' | 'createdTime' | 'runtime'>;
   /** Directory of this checkpoint below the archive root (namespace/name-uid). */
   checkpointDir: string;
+  /** The checkpoint's UID: marks the directories its spec chose (see owner-mark.ts). */
+  owner: string;
   options: CheckpointOptions;
   /** Page server address after the allowlist check (a resolved IP). */
   pageServerAddress?: string;
@@ -34,18 +38,30 @@ export interface ContainerDumpParams {
   timeoutMs: number;
   signal?: AbortSignal;
   now?: () => Date;
+  /** Sees the CRIU request right before CRIU gets it. */
+  onCriuRequest?: (request: DumpRequest) => void;
 }
 
 export interface ContainerDumpResult {
   archive: { path: string; sizeBytes: bigint; sha256: string; compression: Compression };
   stats?: DumpStats;
-  /** Wall time of the CRIU dump (container frozen part included). */
+  /**
+   * Wall time of the dump part: from the start (resolving the container,
+   * making directories, building the request) until CRIU returned and the
+   * container runs again. What `runc checkpoint` takes, in the agent.
+   */
   dumpMillis: number;
   /** Wall time of writing the archive, after the container resumed. */
   archiveMillis: number;
+  /** The whole job for this container: dump and archive. */
   durationMillis: number;
 }
 
+/**
+ * The CRIU dump options for a checkpoint's options. A page server goes to
+ * CRIU only as the address the allowlist check returned, never as the spec
+ * wrote it.
+ */
 export function criuOptions(o: CheckpointOptions, pageServerAddress: string | undefined, logLevel: number): DumpOptions {
   const out: DumpOptions = {
     leaveRunning: o.leaveRunning ?? true,
@@ -53,12 +69,16 @@ export function criuOptions(o: CheckpointOptions, pageServerAddress: string | un
     extUnixSk: o.extUnixSk ?? false,
     shellJob: o.shellJob ?? false,
     fileLocks: o.fileLocks ?? false,
-    manageCgroupsMode: (o.manageCgroupsMode ?? 'Soft').toLowerCase() as ManageCgroupsMode,
     logLevel,
   };
+  // Unset stays unset: CRIU's default (soft), sent as runc sends it.
+  if (o.manageCgroupsMode !== undefined) out.manageCgroupsMode = o.manageCgroupsMode.toLowerCase() as ManageCgroupsMode;
   if (o.emptyNamespaces !== undefined && o.emptyNamespaces.length > 0) out.emptyNamespaces = o.emptyNamespaces.map((n) => n.toLowerCase());
-  if (o.pageServer?.address !== undefined && o.pageServer.port !== undefined) {
-    out.pageServer = { address: pageServerAddress ?? o.pageServer.address, port: o.pageServer.port };
+  if (o.pageServer !== undefined) {
+    if (pageServerAddress === undefined || o.pageServer.port === undefined) {
+      throw new DumpFailure(failureReasons.pageServerNotAllowed, 'the page server was not checked against the allowlist');
+    }
+    out.pageServer = { address: pageServerAddress, port: o.pageServer.port };
   }
   if (o.preDump === true) out.preDump = true;
   return out;
@@ -74,9 +94,19 @@ export function containerDirs(checkpointDir: string, container: string, o: Check
   return { images: `${checkpointDir}/${container}/checkpoint`, work: `${checkpointDir}/${container}`, userChosen: false };
 }
 
+/** The API refuses these already; the agent does not rely on that (an old CRD, a direct etcd write). */
+function checkChosenPaths(o: CheckpointOptions): void {
+  for (const [field, value] of [['imagePath', o.imagePath], ['workPath', o.workPath]] as const) {
+    if (value !== undefined && !isSafeRelativePath(value)) {
+      throw new PathEscapeError(`${field} ${JSON.stringify(value)} is not a relative path inside the archive root`);
+    }
+  }
+}
+
 export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDumpResult> {
   const now = p.now ?? (() => new Date());
-  const started = Date.now();
+  const started = performance.now();
+  checkChosenPaths(p.options);
   const dirs = containerDirs(p.checkpointDir, p.identity.name, p.options);
   let archiveFile: string | undefined;
   // Directories this dump made (exclusively), and only those, go on failure.
@@ -86,21 +116,22 @@ export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDu
     await p.root.makeDir(p.checkpointDir);
     const workDir = await p.root.makeDir(dirs.work, { exclusive: true });
     made.push(dirs.work);
+    if (dirs.userChosen) await markOwner(p.root, dirs.work, p.owner);
     const imagesDir = await p.root.makeDir(dirs.images, { exclusive: true });
     made.push(dirs.images);
+    if (dirs.userChosen) await markOwner(p.root, dirs.images, p.owner);
     const spec = await readBundleSpec(container);
-    const criuStarted = Date.now();
     const dump = await checkpointContainer({
       container, imagesDir, workDir,
       options: criuOptions(p.options, p.pageServerAddress, p.criuLogLevel ?? 4),
       runner: p.runner,
-      timeoutMs: Math.max(1, p.timeoutMs - (Date.now() - started)),
+      timeoutMs: Math.max(1, p.timeoutMs - (performance.now() - started)),
       ...(p.signal !== undefined ? { signal: p.signal } : {}),
+      ...(p.onCriuRequest !== undefined ? { onRequest: p.onCriuRequest } : {}),
     });
-    const dumpMillis = Date.now() - criuStarted;
+    const dumped = performance.now();
     // From here on the container runs again (or is stopped, with
     // leaveRunning false): nothing below adds to its frozen time.
-    const archiveStarted = Date.now();
     const overlay = await rootfsOverlay(container).catch(() => undefined);
     const diffFile = join(workDir, 'rootfs-diff.tar');
     const hasDiff = overlay !== undefined && await writeRootfsDiff(p.root, overlay.upperdir, diffFile);
@@ -116,7 +147,7 @@ export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDu
     else if (hasDiff) await p.root.remove(p.root.relative(diffFile));
     const result: ContainerDumpResult = {
       archive: { path: p.root.relative(archiveFile), sizeBytes: archive.sizeBytes, sha256: archive.sha256, compression: p.compression },
-      dumpMillis, archiveMillis: Date.now() - archiveStarted, durationMillis: Date.now() - started,
+      dumpMillis: dumped - started, archiveMillis: performance.now() - dumped, durationMillis: Math.round(performance.now() - started),
     };
     if (dump.stats !== undefined) result.stats = dump.stats;
     return result;

@@ -97,24 +97,26 @@ export async function runCheckpointJob(d: JobDeps, claimed: Ckpt, signal: AbortS
       const st = pod?.status?.containerStatuses?.find((s) => s.name === target.name);
       try {
         const r = await dumpContainer({
-          root: d.root, runcRoot, containerId: id, checkpointDir: checkpointDir(claimed),
+          root: d.root, runcRoot, containerId: id, checkpointDir: checkpointDir(claimed), owner: claimed.metadata.uid ?? '',
           identity: { name: target.name, podName: claimed.spec.podName, podNamespace: ns, podUID: pod?.metadata?.uid ?? '', image: st?.image ?? '', imageRef: st?.imageID ?? '' },
           options: claimed.spec.options ?? {}, compression: claimed.spec.archive?.compression ?? 'Zstd',
           compressionLevels: d.compressionLevels, runner: d.runner, criuLogLevel: d.criuLogLevel,
           timeoutMs: Math.max(1, deadline - d.now().getTime()), signal,
           ...(pageServerAddress !== undefined ? { pageServerAddress } : {}),
+          // The audit trail of exactly what CRIU was asked to do.
+          onCriuRequest: (req) => { log.info({ container: target.name, criuRequest: req }, 'CRIU request'); },
         });
         d.metrics.dumps.inc({ result: 'succeeded', reason: '' });
         d.metrics.dumpSeconds.observe(r.dumpMillis / 1000);
         d.metrics.archiveSeconds.observe({ compression: r.archive.compression }, r.archiveMillis / 1000);
         d.metrics.archiveBytes.inc({ compression: r.archive.compression }, Number(r.archive.sizeBytes));
         if (r.stats !== undefined) d.metrics.observeStats(r.stats);
-        log.info({ container: target.name, archive: r.archive.path, bytes: r.archive.sizeBytes.toString(), dumpMs: r.dumpMillis, archiveMs: r.archiveMillis }, 'container checkpointed');
+        log.info({ container: target.name, archive: r.archive.path, bytes: r.archive.sizeBytes.toString(), dumpMs: Math.round(r.dumpMillis), archiveMs: Math.round(r.archiveMillis) }, 'container checkpointed');
         await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerDone(c.status ?? {}, target.name, r) : undefined), signal);
       } catch (err) {
         const f = toDumpFailure(err);
         d.metrics.dumps.inc({ result: 'failed', reason: f.reason });
-        await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerFailed(c.status ?? {}, target.name, f.reason, f.message) : undefined), signal).catch(() => undefined);
+        await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerFailed(c.status ?? {}, target.name, f.containerReason, f.message) : undefined), signal).catch(() => undefined);
         throw f;
       }
     }

@@ -7,17 +7,15 @@ export function checkpointDir(c: ContainerCheckpoint): string {
   return `${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}-${(c.metadata.uid ?? '').slice(0, 8)}`;
 }
 
-/** Every directory below the root that holds this checkpoint's files. */
-export function checkpointPaths(c: ContainerCheckpoint): string[] {
+/** The directories the spec chose (imagePath, workPath) for its containers, outside checkpointDir. */
+export function chosenDirs(c: ContainerCheckpoint): string[] {
   const base = checkpointDir(c);
-  const paths = new Set([base]);
   const o = c.spec.options ?? {};
-  if (o.imagePath !== undefined || o.workPath !== undefined) {
-    for (const ct of c.status?.containers ?? []) {
-      const d = containerDirs(base, ct.name, o);
-      paths.add(d.images);
-      paths.add(d.work);
-    }
+  if (o.imagePath === undefined && o.workPath === undefined) return [];
+  const out = new Set<string>();
+  for (const ct of c.status?.containers ?? []) {
+    const d = containerDirs(base, ct.name, o);
+    for (const p of [d.images, d.work]) if (!p.startsWith(`${base}/`)) out.add(p);
   }
-  return [...paths];
+  return [...out];
 }

@@ -3,9 +3,9 @@
 // the same pod instance, the same runtime container, still running. Guards
 // against a stale or forged hand-off (and a pod replaced in between).
 import type { V1Pod } from '@kubernetes/client-node';
-import { failureReasons } from '../../api/conditions.ts';
+import { failureReasons, type FailureReason } from '../../api/conditions.ts';
 
-export type PodCheck = { ok: true } | { ok: false; reason: string; message: string };
+export type PodCheck = { ok: true } | { ok: false; reason: FailureReason; message: string };
 
 export function checkPod(pod: V1Pod | undefined, want: { nodeName: string; podName: string; podUID: string | undefined; container: string; containerID: string }): PodCheck {
   if (pod === undefined) return { ok: false, reason: failureReasons.podNotFound, message: `pod ${want.podName} no longer exists` };

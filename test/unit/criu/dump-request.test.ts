@@ -107,6 +107,13 @@ describe('dump request: the container', () => {
     assert.equal(criuConfigFile(['org.criu.config=']), undefined);
     assert.equal(buildDumpRequest({ ...target, labels: ['org.criu.config='] }).opts.configFile, undefined);
   });
+
+  it('refuses an org.criu.config outside /etc/criu: a CRIU configuration can run scripts as root', () => {
+    for (const path of ['/run/containerd/io.containerd.runtime.v2.task/k8s.io/c1/rootfs/tmp/evil.conf', '/etc/criu/../shadow', 'relative.conf', '/etc/criu']) {
+      assert.throws(() => buildDumpRequest({ ...target, labels: [`org.criu.config=${path}`] }),
+        (err: unknown) => err instanceof DumpOptionError && err.reason === 'ConfigFileNotAllowed', path);
+    }
+  });
 });
 
 describe('dump request: runc checkpoint options', () => {
