@@ -13,8 +13,13 @@ export class TestNode extends NodeHandle {
     this.session = session;
   }
 
-  static async start(): Promise<TestNode> {
-    return new TestNode(await Session.start<NodeInfo>('node'));
+  /**
+   * criuSuite: the Debian suite CRIU comes from (hack/build-rootfs.sh); the
+   * default is the verified trixie CRIU 4.1.
+   */
+  static async start(opts: { criuSuite?: string } = {}): Promise<TestNode> {
+    const env = opts.criuSuite === undefined ? process.env : { ...process.env, CKPT_CRIU_SUITE: opts.criuSuite };
+    return new TestNode(await Session.start<NodeInfo>('node', env));
   }
 
   stop(): Promise<void> {
