@@ -1,8 +1,8 @@
 // kubectl-ckpt: the kubectl plugin (`kubectl ckpt ...`).
 import { create, createUsage } from './plugin/create.ts';
+import { describeFailure } from './plugin/errors.ts';
 import { inspectUsage } from './plugin/inspect.ts';
 import { list, listUsage } from './plugin/list.ts';
-import { FlagError } from './plugin/runc-flags.ts';
 
 const usage = `Usage: kubectl ckpt COMMAND
 
@@ -27,21 +27,26 @@ const commands: Record<string, () => Promise<Command>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage);
-    return name === undefined ? 1 : 0;
+    return 0;
+  }
+  // Usage errors exit 2, as a flag error does.
+  if (name === undefined) {
+    process.stderr.write(usage);
+    return 2;
   }
   const load = commands[name];
   if (load === undefined) {
-    process.stderr.write(`kubectl ckpt: unknown command ${name}\n\n${usage}`);
-    return 1;
+    process.stderr.write(`error: unknown command "${name}" for "kubectl ckpt"\n\n${usage}`);
+    return 2;
   }
   try {
     return await (await load())(rest, process.stdout, process.stderr);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`error: ${msg}\n`);
-    return err instanceof FlagError || (err instanceof TypeError && 'code' in err) ? 2 : 1;
+    const f = describeFailure(err);
+    process.stderr.write(`${f.message}\n`);
+    return f.exitCode;
   }
 }
 

@@ -30,13 +30,24 @@ Flags:
       --page-server ADDR:PORT send pages to a CRIU page server
       --image-path PATH       images directory, relative to the agent's archive root
       --work-path PATH        work directory, relative to the agent's archive root
+      --pre-dump              pre-dump memory only (needs soft-dirty tracking in the kernel)
+      --parent-checkpoint N   ContainerCheckpoint whose pre-dump this dump builds on
       --compression C         none, gzip or zstd (default zstd)
       --timeout SECONDS       timeout of the whole checkpoint (default 120)
       --ttl SECONDS           delete the checkpoint this long after it finished
-      --wait                  follow progress until it finishes; exit 1 if it failed
-  -o, --output FORMAT         json, yaml or name
+      --wait                  follow progress until it finishes: exit 0 if it
+                              succeeded, 1 if it failed
+  -o, --output FORMAT         json, yaml or name (with --wait: the finished object)
       --kubeconfig FILE       kubeconfig to use
+      --context NAME          kubeconfig context to use
 `;
+
+/** Whole seconds, as a number or with an s suffix (90, 90s). */
+function seconds(flag: string, value: string): number {
+  const m = /^(\d+)s?$/.exec(value);
+  if (m?.[1] === undefined) throw new FlagError(`--${flag} takes whole seconds (90 or 90s), not ${value}`);
+  return Number(m[1]);
+}
 
 /** Accepts --leave-running without a value, as runc does. */
 function normalizeBooleanString(argv: string[]): string[] {
@@ -69,6 +80,7 @@ export async function create(argv: string[], out: NodeJS.WritableStream, err: No
       wait: { type: 'boolean' },
       output: { type: 'string', short: 'o' },
       kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,21 +100,27 @@ export async function create(argv: string[], out: NodeJS.WritableStream, err: No
     if (c === undefined) throw new FlagError(`--compression must be none, gzip or zstd, not ${values.compression}`);
     ckpt.spec.archive = { compression: c satisfies Compression };
   }
-  if (values.timeout !== undefined) ckpt.spec.timeoutSeconds = Number(values.timeout.replace(/s$/, ''));
-  if (values.ttl !== undefined) ckpt.spec.ttlSecondsAfterFinished = Number(values.ttl.replace(/s$/, ''));
+  if (values.timeout !== undefined) ckpt.spec.timeoutSeconds = seconds('timeout', values.timeout);
+  if (values.ttl !== undefined) ckpt.spec.ttlSecondsAfterFinished = seconds('ttl', values.ttl);
   const errors = specErrors(ckpt);
   if (errors.length > 0) throw new FlagError(`invalid checkpoint: ${formatErrors(errors)}`);
 
-  const ctx = connect({ kubeconfig: values.kubeconfig, namespace: values.namespace }, out, err);
+  const ctx = connect({ kubeconfig: values.kubeconfig, context: values.context, namespace: values.namespace }, out, err);
   try {
     ckpt.metadata.namespace = ctx.namespace;
     const created = await ctx.client.create<ContainerCheckpoint>(resources.containerCheckpoints, ckpt);
     const name = created.metadata.name ?? '';
-    if (output === 'json' || output === 'yaml') out.write(render(created, output));
-    else if (output === 'name') out.write(`containercheckpoint.ckpt.dev/${name}\n`);
-    else out.write(`containercheckpoint.ckpt.dev/${name} created\n`);
-    if (values.wait !== true) return 0;
-    return await follow(ctx, name, output === 'table');
+    const wait = values.wait === true;
+    // JSON and YAML are for programs: one document, the finished object when waiting.
+    if (output === 'json' || output === 'yaml') {
+      if (!wait) { out.write(render(created, output)); return 0; }
+      const done = await follow(ctx, name, false);
+      out.write(render(done.checkpoint, output));
+      return done.exitCode;
+    }
+    out.write(output === 'name' ? `containercheckpoint.ckpt.dev/${name}\n` : `containercheckpoint.ckpt.dev/${name} created\n`);
+    if (!wait) return 0;
+    return (await follow(ctx, name, output === 'table')).exitCode;
   } finally {
     ctx.client.close();
   }

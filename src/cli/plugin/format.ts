@@ -1,5 +1,6 @@
 // Human-readable sizes, ages and tables, in kubectl's style.
 import { stringify } from 'yaml';
+import { FlagError } from './runc-flags.ts';
 
 export function humanBytes(bytes: bigint | number | string | undefined): string {
   if (bytes === undefined || bytes === '') return '';
@@ -30,7 +31,7 @@ export type OutputFormat = 'table' | 'json' | 'yaml' | 'name';
 
 export function parseOutput<const A extends OutputFormat>(value: string | undefined, allowed: readonly A[]): A {
   const o = (value ?? 'table') as A;
-  if (!allowed.includes(o)) throw new Error(`--output must be one of ${allowed.filter((a) => a !== 'table').join(', ')}`);
+  if (!allowed.includes(o)) throw new FlagError(`--output must be one of ${allowed.filter((a) => a !== 'table').join(', ')}, not ${value ?? ''}`);
   return o;
 }
 

@@ -10,7 +10,14 @@ import { stateOf } from './state.ts';
 
 export const listUsage = `Usage: kubectl ckpt list [-n NS | -A] [-o json|yaml]
 
-List ContainerCheckpoints with their state, node, archive size and age.
+List ContainerCheckpoints with their state, node, failure reason, archive size and age.
+
+Flags:
+  -n, --namespace NS     namespace (default: the context's)
+  -A, --all-namespaces   every namespace
+  -o, --output FORMAT    json or yaml (a List of the objects)
+      --kubeconfig FILE  kubeconfig to use
+      --context NAME     kubeconfig context to use
 `;
 
 export async function list(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
@@ -21,12 +28,13 @@ export async function list(argv: string[], out: NodeJS.WritableStream, err: Node
       'all-namespaces': { type: 'boolean', short: 'A' },
       output: { type: 'string', short: 'o' },
       kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) { out.write(listUsage); return 0; }
   const output = parseOutput(values.output, ['table', 'json', 'yaml']);
-  const ctx = connect({ kubeconfig: values.kubeconfig, namespace: values.namespace }, out, err);
+  const ctx = connect({ kubeconfig: values.kubeconfig, context: values.context, namespace: values.namespace }, out, err);
   try {
     const all = values['all-namespaces'] === true;
     const items = (await ctx.client.list<ContainerCheckpoint>(resources.containerCheckpoints, { namespace: all ? undefined : ctx.namespace })).items;

@@ -31,8 +31,17 @@ export function summary(c: ContainerCheckpoint): string {
   return lines.join('\n') + '\n';
 }
 
-/** Polls until Succeeded or Failed; returns the exit code (0 succeeded, 1 failed). */
-export async function follow(ctx: PluginContext, name: string, verbose: boolean, timeoutMs = 3_600_000): Promise<number> {
+export interface FollowResult {
+  /** 0 succeeded, 1 failed, 2 still running when the wait ran out. */
+  exitCode: 0 | 1 | 2;
+  checkpoint: ContainerCheckpoint;
+}
+
+/**
+ * Polls until Succeeded or Failed. Verbose: one progress line per state
+ * change on stderr, and the summary on stdout once it is over.
+ */
+export async function follow(ctx: PluginContext, name: string, verbose: boolean, timeoutMs = 3_600_000): Promise<FollowResult> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -45,11 +54,11 @@ export async function follow(ctx: PluginContext, name: string, verbose: boolean,
     const result = outcome(c);
     if (result !== undefined) {
       if (verbose) ctx.out.write(summary(c));
-      return result === 'succeeded' ? 0 : 1;
+      return { exitCode: result === 'succeeded' ? 0 : 1, checkpoint: c };
     }
     if (Date.now() > deadline) {
       ctx.err.write(`still ${line} after ${timeoutMs / 1000}s; stopped waiting\n`);
-      return 2;
+      return { exitCode: 2, checkpoint: c };
     }
     await sleep(300);
   }
