@@ -26,7 +26,7 @@ describe('schedule concurrencyPolicy', () => {
   });
 
   afterEach(async () => {
-    await env?.stopControllers();
+    await env?.reset();
   });
 
   /** A schedule every 5 minutes over the namespace's pods, and its first two instants. */

@@ -26,7 +26,7 @@ describe('schedule retention', () => {
   });
 
   afterEach(async () => {
-    await env?.stopControllers();
+    await env?.reset();
   });
 
   /** Moves to t and waits for each schedule's run there; returns its checkpoints by schedule. */

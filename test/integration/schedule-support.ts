@@ -89,6 +89,22 @@ export class ScheduleEnv {
     for (const r of [...this.running]) await r.stop();
   }
 
+  /**
+   * Stops the controllers and deletes every schedule and checkpoint, so that
+   * the next test's controller finds nothing of this one's to act on.
+   */
+  async reset(): Promise<void> {
+    await this.stopControllers();
+    await this.cluster.kubectlOk(['delete', 'checkpointschedules,containercheckpoints', '--all', '--all-namespaces', '--wait=false']);
+    await this.cluster.kubectlOk(['delete', 'clustercheckpointschedules', '--all', '--wait=false']);
+    await eventually('schedules and checkpoints to be gone', async () => {
+      const [a, b, c] = await Promise.all([
+        this.admin.list(resources.checkpointSchedules), this.admin.list(resources.clusterCheckpointSchedules), this.admin.list(resources.containerCheckpoints),
+      ]);
+      return a.items.length + b.items.length + c.items.length === 0;
+    });
+  }
+
   async stop(): Promise<void> {
     await this.stopControllers();
     this.admin.close();
@@ -108,6 +124,11 @@ export class ScheduleEnv {
       ...base, healthPort: 0, healthHost: '127.0.0.1', leaderElect: false, optInRequired: false,
       // No agents run here: checkpoints wait Pending, for the tests to finish them.
       agentWait: 3_600_000, gracefulShutdownTimeout: 5_000,
+      // The informers' watchdog and reconnect backoff run on the manager's
+      // clock too: a jump of the fake clock would restart every watch, and a
+      // restart that saw no event then waits for fake time that only the
+      // next jump brings. Real watches here do not go silent.
+      informerWatchdog: 100 * 365 * 86_400_000,
       ...o.config,
     };
     const client = new KubeClient(this.cluster.configFromFile(this.controllerKubeconfig), { userAgent: 'ckpt-controller-test' });

@@ -62,9 +62,9 @@ describe('schedule timing', () => {
     await env?.stop();
   });
 
-  // A test that fails leaves no controller behind to act on the next one's objects.
+  // Each test starts from an empty slate: no controller and no schedule of another test.
   afterEach(async () => {
-    await env?.stopControllers();
+    await env?.reset();
   });
 
   it('fires at each instant of its cron expression and not in between', async () => {

@@ -37,9 +37,11 @@ export function watchRunOutcomes(d: RunOutcomeDeps): void {
       const members = scope.filter((c) => c.metadata.labels?.[scheduleRunLabel] === run && owningSchedule(c)?.uid === owner.uid);
       const state = runState(run, members);
       if (!state.over || state.outcome === undefined) return;
-      d.metrics.runsFinished.inc({ kind: owner.kind, result: state.outcome });
+      // Checkpoints outlive a deleted schedule until the garbage collector
+      // comes; their runs are no schedule's any more.
       const schedule = d.schedules[owner.kind].get(owner.key);
       if (schedule?.metadata.uid !== owner.uid) return;
+      d.metrics.runsFinished.inc({ kind: owner.kind, result: state.outcome });
       d.events.event(referenceOf(owner.kind, schedule), {
         type: state.outcome === 'succeeded' ? 'Normal' : 'Warning',
         reason: state.outcome === 'succeeded' ? scheduleEventReasons.runSucceeded : scheduleEventReasons.runFailed,
