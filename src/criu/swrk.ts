@@ -185,7 +185,7 @@ async function converse(call: SwrkCall, sock: SeqpacketSocket, req: CriuReq, opt
       output: call.capturedOutput, exitCode: exit?.code ?? null, signal: exit?.signal ?? null,
     }, cause === undefined ? undefined : { cause });
   };
-  const timedOut = (): Promise<never> => fail('CriuTimeout', `CRIU did not finish within ${opts.timeoutMs} ms and was killed`);
+  const timedOut = (): Promise<never> => fail('CriuTimeout', `CRIU did not finish within ${Math.round(opts.timeoutMs)} ms and was killed`);
   const noResponse = async (): Promise<never> => {
     const exit = await call.waitExit(Math.min(exitGraceMs, Math.max(0, deadline - now())));
     const finalExit = exit ?? await call.kill();

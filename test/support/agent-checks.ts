@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { DumpRequest } from '../../src/criu/dump-request.ts';
 import { resolveContainer } from '../../src/runc/container.ts';
 import { Freezer } from '../../src/runc/freezer.ts';
+import { readProcStat } from '../../src/runc/proc-stat.ts';
 import { readRuncState } from '../../src/runc/state.ts';
 import { startDaemon, stopChild, waitFor } from '../env/run.ts';
 import { runcRoot, type TestNode } from './node.ts';
@@ -121,4 +122,41 @@ export class PodNetHelper {
   stop(): Promise<void> {
     return stopChild(this.child, 2_000);
   }
+}
+
+/** PIDs whose parent is ppid and whose command name is comm (host PID namespace). */
+export async function childrenNamed(ppid: number, comm: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = await readProcStat(Number(name)).catch(() => undefined);
+    if (s !== undefined && s.ppid === ppid && s.comm === comm) out.push(s.pid);
+  }
+  return out;
+}
+
+/**
+ * Waits until a dump holds the container: CRIU froze its cgroup or stopped
+ * its init with ptrace (CRIU freezes, seizes every task, then thaws the
+ * cgroup: during the memory dump the tasks are in a tracing stop). Polls
+ * fast, from the host.
+ */
+export async function waitForDumpHold(freezer: Freezer, pid: number, timeoutMs = 120_000): Promise<'frozen' | 'traced'> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const st = await readProcStat(pid);
+    if (st?.state === 't') return 'traced';
+    const f = await freezer.state();
+    if (f === 'FROZEN' || f === 'FREEZING') return 'frozen';
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`no dump took hold of ${pid} within ${timeoutMs} ms`);
+}
+
+/** Resolves once the process is gone. */
+export function processGone(pid: number, timeoutMs = 60_000): Promise<true> {
+  return waitFor(`process ${pid} to exit`, async () => {
+    const st = await readProcStat(pid);
+    return st === undefined || st.state === 'Z' || st.state === 'X' ? true : undefined;
+  }, timeoutMs, 50);
 }

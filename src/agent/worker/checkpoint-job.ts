@@ -18,7 +18,7 @@ import { PageServerNotAllowedError, type PageServerAllowlist } from '../../polic
 import type { ArchiveRoot } from '../archive/archive-root.ts';
 import type { CompressionLevels } from '../archive/write-archive.ts';
 import type { AgentMetrics } from '../agent-metrics.ts';
-import { dumpContainer } from '../pipeline/container-dump.ts';
+import { dumpContainer, type ContainerDumpResult } from '../pipeline/container-dump.ts';
 import { DumpFailure, toDumpFailure } from '../pipeline/dump-failure.ts';
 import { removeCheckpointFiles } from './cleanup.ts';
 import { checkpointDir } from './layout.ts';
@@ -59,6 +59,47 @@ function schemeAndId(containerID: string): [string, string] {
   return i < 0 ? ['', containerID] : [containerID.slice(0, i), containerID.slice(i + 3)];
 }
 
+interface TargetContext {
+  claimed: Ckpt;
+  target: { name: string; containerID: string };
+  pod: V1Pod | undefined;
+  deadline: number;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** One container: the agent's own checks (pod, runtime, page server), then the dump and archive. */
+async function dumpTarget(d: JobDeps, t: TargetContext): Promise<ContainerDumpResult> {
+  const { claimed, target, pod } = t;
+  const ns = claimed.metadata.namespace ?? '';
+  const check = checkPod(pod, { nodeName: d.nodeName, podName: claimed.spec.podName, podUID: claimed.status?.sourcePodUID, container: target.name, containerID: target.containerID });
+  if (!check.ok) throw new DumpFailure(check.reason, check.message);
+  const [scheme, id] = schemeAndId(target.containerID);
+  const runcRoot = d.runcRoots[scheme];
+  if (runcRoot === undefined) throw new DumpFailure(failureReasons.unsupportedRuntime, `this agent has no runc root for ${scheme}`);
+  let pageServerAddress: string | undefined;
+  const ps = claimed.spec.options?.pageServer;
+  if (ps?.address !== undefined && ps.port !== undefined) {
+    try {
+      pageServerAddress = await d.allowlist.check(ps.address, ps.port);
+    } catch (err) {
+      if (err instanceof PageServerNotAllowedError) throw new DumpFailure(failureReasons.pageServerNotAllowed, err.message);
+      throw err;
+    }
+  }
+  const st = pod?.status?.containerStatuses?.find((s) => s.name === target.name);
+  return dumpContainer({
+    root: d.root, runcRoot, containerId: id, checkpointDir: checkpointDir(claimed), owner: claimed.metadata.uid ?? '',
+    identity: { name: target.name, podName: claimed.spec.podName, podNamespace: ns, podUID: pod?.metadata?.uid ?? '', image: st?.image ?? '', imageRef: st?.imageID ?? '' },
+    options: claimed.spec.options ?? {}, compression: claimed.spec.archive?.compression ?? 'Zstd',
+    compressionLevels: d.compressionLevels, runner: d.runner, criuLogLevel: d.criuLogLevel,
+    timeoutMs: Math.max(1, t.deadline - d.now().getTime()), signal: t.signal,
+    ...(pageServerAddress !== undefined ? { pageServerAddress } : {}),
+    // The audit trail of exactly what CRIU was asked to do.
+    onCriuRequest: (req) => { t.log.info({ container: target.name, criuRequest: req }, 'CRIU request'); },
+  });
+}
+
 export async function runCheckpointJob(d: JobDeps, claimed: Ckpt, signal: AbortSignal): Promise<void> {
   const ns = claimed.metadata.namespace ?? '';
   const name = claimed.metadata.name ?? '';
@@ -79,46 +120,23 @@ export async function runCheckpointJob(d: JobDeps, claimed: Ckpt, signal: AbortS
   let failure: DumpFailure | undefined;
   try {
     for (const target of claimed.status?.containers ?? []) {
-      const check = checkPod(pod, { nodeName: d.nodeName, podName: claimed.spec.podName, podUID: claimed.status?.sourcePodUID, container: target.name, containerID: target.containerID });
-      if (!check.ok) throw new DumpFailure(check.reason, check.message);
-      const [scheme, id] = schemeAndId(target.containerID);
-      const runcRoot = d.runcRoots[scheme];
-      if (runcRoot === undefined) throw new DumpFailure(failureReasons.unsupportedRuntime, `this agent has no runc root for ${scheme}`);
-      let pageServerAddress: string | undefined;
-      const ps = claimed.spec.options?.pageServer;
-      if (ps?.address !== undefined && ps.port !== undefined) {
-        try {
-          pageServerAddress = await d.allowlist.check(ps.address, ps.port);
-        } catch (err) {
-          if (err instanceof PageServerNotAllowedError) throw new DumpFailure(failureReasons.pageServerNotAllowed, err.message);
-          throw err;
-        }
-      }
-      const st = pod?.status?.containerStatuses?.find((s) => s.name === target.name);
+      let r: ContainerDumpResult;
       try {
-        const r = await dumpContainer({
-          root: d.root, runcRoot, containerId: id, checkpointDir: checkpointDir(claimed), owner: claimed.metadata.uid ?? '',
-          identity: { name: target.name, podName: claimed.spec.podName, podNamespace: ns, podUID: pod?.metadata?.uid ?? '', image: st?.image ?? '', imageRef: st?.imageID ?? '' },
-          options: claimed.spec.options ?? {}, compression: claimed.spec.archive?.compression ?? 'Zstd',
-          compressionLevels: d.compressionLevels, runner: d.runner, criuLogLevel: d.criuLogLevel,
-          timeoutMs: Math.max(1, deadline - d.now().getTime()), signal,
-          ...(pageServerAddress !== undefined ? { pageServerAddress } : {}),
-          // The audit trail of exactly what CRIU was asked to do.
-          onCriuRequest: (req) => { log.info({ container: target.name, criuRequest: req }, 'CRIU request'); },
-        });
-        d.metrics.dumps.inc({ result: 'succeeded', reason: '' });
-        d.metrics.dumpSeconds.observe(r.dumpMillis / 1000);
-        d.metrics.archiveSeconds.observe({ compression: r.archive.compression }, r.archiveMillis / 1000);
-        d.metrics.archiveBytes.inc({ compression: r.archive.compression }, Number(r.archive.sizeBytes));
-        if (r.stats !== undefined) d.metrics.observeStats(r.stats);
-        log.info({ container: target.name, archive: r.archive.path, bytes: r.archive.sizeBytes.toString(), dumpMs: Math.round(r.dumpMillis), archiveMs: Math.round(r.archiveMillis) }, 'container checkpointed');
-        await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerDone(c.status ?? {}, target.name, r) : undefined), signal);
+        r = await dumpTarget(d, { claimed, target, pod, deadline, signal, log });
       } catch (err) {
         const f = toDumpFailure(err);
         d.metrics.dumps.inc({ result: 'failed', reason: f.reason });
         await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerFailed(c.status ?? {}, target.name, f.containerReason, f.message) : undefined), signal).catch(() => undefined);
         throw f;
       }
+      d.metrics.dumps.inc({ result: 'succeeded', reason: '' });
+      d.metrics.dumpSeconds.observe(r.dumpMillis / 1000);
+      d.metrics.archiveSeconds.observe({ compression: r.archive.compression }, r.archiveMillis / 1000);
+      d.metrics.archiveBytes.inc({ compression: r.archive.compression }, Number(r.archive.sizeBytes));
+      if (r.stats !== undefined) d.metrics.observeStats(r.stats);
+      log.info({ container: target.name, archive: r.archive.path, bytes: r.archive.sizeBytes.toString(), dumpMs: Math.round(r.dumpMillis), archiveMs: Math.round(r.archiveMillis) }, 'container checkpointed');
+      // A refusal here (the controller failed the checkpoint meanwhile) stops the job below.
+      await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerDone(c.status ?? {}, target.name, r) : undefined), signal);
     }
   } catch (err) {
     if (err instanceof CheckpointGoneError || err instanceof StatusRefusedError) {
