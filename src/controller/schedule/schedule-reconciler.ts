@@ -223,7 +223,9 @@ export class ScheduleReconciler implements Reconciler {
     // Those an earlier, interrupted attempt made are in the cache already.
     const toCreate = plan.checkpoints.filter((c) => !owned.has(checkpointKey(c)));
     const outcome = await createInBatches(this.d.client, toCreate, this.d.config.maxCreatesPerRun, ctx.signal);
-    for (const c of outcome.created) owned.set(checkpointKey(c), c);
+    // Those found to exist may not be in the cache yet; until they are,
+    // the planned object stands for them (status.active).
+    for (const c of [...outcome.created, ...outcome.existing]) owned.set(checkpointKey(c), c);
 
     const created = outcome.created.length;
     const total = plan.checkpoints.length - outcome.refused.length;
