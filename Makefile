@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/.bin/node
 TEST_FLAGS ?= --test-reporter=spec
 
-.PHONY: all deps env generate lint typecheck test test-unit test-integration test-node demo bench clean
+.PHONY: all deps env images generate lint typecheck test test-unit test-integration test-node demo bench clean
 
 all: test
 
@@ -20,11 +20,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# Control plane binaries, node root filesystem and workload image (cached).
-env: deps
+# Control plane binaries, node root filesystem, workload image and the
+# operator's images (all cached).
+env: deps images
 	hack/build-kube.sh all >/dev/null
 	hack/build-rootfs.sh >/dev/null
 	hack/build-image.sh >/dev/null
+
+# The controller and agent images as OCI layouts, without a container engine
+# (the same contents as images/*/Dockerfile); prints nothing, see
+# hack/build-images.sh for where they are.
+images: deps
+	hack/build-images.sh >/dev/null
 
 # crds/ from the schemas in src/api (a unit test fails when they drift).
 generate: deps
@@ -48,6 +55,7 @@ test-node: env
 test: env typecheck lint test-unit test-integration test-node
 	hack/check-leftovers.sh
 
+# The main job on a local cluster, from the images and manifests that ship.
 demo: env
 	$(NODE) hack/demo.ts
 

@@ -142,7 +142,8 @@ async function main(): Promise<number> {
     ...(flags.verbose === true ? { echo: (l: string) => { ui.line(ui.dim(l)); } } : {}),
   });
   for (const [pod, lines] of op.summaries) {
-    ui.line(ui.bold(pod));
+    const p = [...op.controllers, op.agent].find((x) => x.name === pod);
+    ui.line(`${ui.bold(pod)} ${ui.dim(`(PID ${String(p?.pid ?? '?')})`)}`);
     for (const l of lines) ui.line(`  ${l}`);
   }
   const ready = ui.progress();

@@ -31,6 +31,11 @@ export class PodProcess {
     this.exit = new Promise((resolve) => this.child.once('exit', (code) => { resolve(code); }));
   }
 
+  /** PID of the pod's first process (its process group). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get exited(): boolean {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }
