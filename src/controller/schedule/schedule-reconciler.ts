@@ -62,6 +62,12 @@ type Prepared =
   | { ok: true; cron: CronSchedule; podSelector: CompiledLabelSelector; namespaceSelector: CompiledLabelSelector | undefined }
   | { ok: false; validity: Validity & { ok: false } };
 
+interface Timing {
+  lastScheduleTime: Date | undefined;
+  nextScheduleTime: Date | undefined;
+  requeueAfterMs: number | undefined;
+}
+
 export class ScheduleReconciler implements Reconciler {
   private readonly d: ScheduleReconcilerDeps;
   private readonly status: StatusWriter;
@@ -91,43 +97,18 @@ export class ScheduleReconciler implements Reconciler {
     const uid = s.metadata.uid ?? '';
     const now = new Date(this.d.clock.now());
     const owned = this.ownedCheckpoints(s);
-    let lastScheduleTime = this.lastScheduleTime(key, s);
-    let nextScheduleTime: Date | undefined;
-    let requeueAfterMs: number | undefined;
-
     const prepared = this.prepare(s);
-    if (!prepared.ok) {
+    let timing: Timing = { lastScheduleTime: this.lastScheduleTime(key, s), nextScheduleTime: undefined, requeueAfterMs: undefined };
+    if (prepared.ok) {
+      timing = await this.runIfDue(ctx, key, s, prepared, owned, timing.lastScheduleTime, now);
+    } else {
       const v = prepared.validity;
       if (this.reported.first(key, `${uid}/invalid/${String(s.metadata.generation)}/${v.reason}/${v.message}`)) {
         this.event(s, { type: 'Warning', reason: v.reason, action: 'Schedule', note: v.message });
       }
-    } else {
-      const due = decideDueRun({
-        schedule: prepared.cron, creationTime: new Date(s.metadata.creationTimestamp ?? now.toISOString()),
-        lastScheduleTime, startingDeadlineSeconds: s.spec.startingDeadlineSeconds, suspend: s.spec.suspend, now,
-      });
-      nextScheduleTime = due.nextScheduleTime;
-      requeueAfterMs = due.requeueAfterMs;
-      if (due.tooManyMissed && this.reported.first(key, `${uid}/too-many/${String(lastScheduleTime?.getTime())}`)) {
-        this.event(s, {
-          type: 'Warning', reason: scheduleEventReasons.tooManyMissed, action: 'Schedule',
-          note: `More than ${tooManyMissedThreshold} runs were missed since ${lastScheduleTime === undefined ? 'the schedule was created' : `the last run (${iso(lastScheduleTime)})`}; check the controller's clock`,
-        });
-      }
-      const skipped = due.skippedPastDeadline;
-      if (skipped !== undefined && this.reported.first(key, `${uid}/missed/${runId(skipped)}`)) {
-        this.d.metrics.runs.inc({ kind: this.d.kind, result: 'missed' });
-        this.event(s, {
-          type: 'Warning', reason: scheduleEventReasons.missedSchedule, action: 'Schedule',
-          note: `Missed the run scheduled for ${iso(skipped)}: it is ${Math.round((now.getTime() - skipped.getTime()) / 1000)}s late, past startingDeadlineSeconds (${String(s.spec.startingDeadlineSeconds)}); ${plural(due.missed, 'run')} skipped`,
-        });
-        ctx.logger.info({ scheduledTime: iso(skipped) }, 'run skipped: past startingDeadlineSeconds');
-      }
-      if (due.run !== undefined && await this.startRun(ctx, key, s, due.run, prepared, owned)) {
-        lastScheduleTime = due.run;
-        this.started.set(key, { uid, time: due.run });
-      }
     }
+    const { lastScheduleTime, nextScheduleTime } = timing;
+    let requeueAfterMs = timing.requeueAfterMs;
 
     const checkpoints = [...owned.values()];
     const runs = runsOf(checkpoints);
@@ -147,6 +128,39 @@ export class ScheduleReconciler implements Reconciler {
     const expiry = nextExpiry(retained, plan, policy.maxAge, policy.pinLabel, now);
     if (expiry !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, expiry);
     return requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, requeueAfterMs) } : undefined;
+  }
+
+  /** Starts the run that is due now, if any, and says when the next one is. */
+  private async runIfDue(
+    ctx: ReconcileContext, key: string, s: Schedule, prepared: Prepared & { ok: true }, owned: Map<string, Checkpoint>,
+    lastScheduleTime: Date | undefined, now: Date,
+  ): Promise<Timing> {
+    const uid = s.metadata.uid ?? '';
+    const due = decideDueRun({
+      schedule: prepared.cron, creationTime: new Date(s.metadata.creationTimestamp ?? now.toISOString()),
+      lastScheduleTime, startingDeadlineSeconds: s.spec.startingDeadlineSeconds, suspend: s.spec.suspend, now,
+    });
+    if (due.tooManyMissed && this.reported.first(key, `${uid}/too-many/${String(lastScheduleTime?.getTime())}`)) {
+      this.event(s, {
+        type: 'Warning', reason: scheduleEventReasons.tooManyMissed, action: 'Schedule',
+        note: `More than ${tooManyMissedThreshold} runs were missed since ${lastScheduleTime === undefined ? 'the schedule was created' : `the last run (${iso(lastScheduleTime)})`}; check the controller's clock`,
+      });
+    }
+    const skipped = due.skippedPastDeadline;
+    if (skipped !== undefined && this.reported.first(key, `${uid}/missed/${runId(skipped)}`)) {
+      this.d.metrics.runs.inc({ kind: this.d.kind, result: 'missed' });
+      this.event(s, {
+        type: 'Warning', reason: scheduleEventReasons.missedSchedule, action: 'Schedule',
+        note: `Missed the run scheduled for ${iso(skipped)}: it is ${Math.round((now.getTime() - skipped.getTime()) / 1000)}s late, past startingDeadlineSeconds (${String(s.spec.startingDeadlineSeconds)}); ${plural(due.missed, 'run')} skipped`,
+      });
+      ctx.logger.info({ scheduledTime: iso(skipped) }, 'run skipped: past startingDeadlineSeconds');
+    }
+    let last = lastScheduleTime;
+    if (due.run !== undefined && await this.startRun(ctx, key, s, due.run, prepared, owned)) {
+      last = due.run;
+      this.started.set(key, { uid, time: due.run });
+    }
+    return { lastScheduleTime: last, nextScheduleTime: due.nextScheduleTime, requeueAfterMs: due.requeueAfterMs };
   }
 
   private prepare(s: Schedule): Prepared {
