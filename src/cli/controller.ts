@@ -1,4 +1,5 @@
 // ckpt-controller: the leader-elected controller Deployment.
+import { collectDefaultMetrics } from 'prom-client';
 import { buildController } from '../controller/manager.ts';
 import { RestClientMetrics } from '../controller/metrics/rest-client-metrics.ts';
 import { controllerOptions } from '../controller/options.ts';
@@ -17,6 +18,8 @@ await runMain('ckpt-controller', controllerOptions, async (cfg, logger, signal) 
   const identity = defaultIdentity();
   const { manager } = buildController(client, cfg, logger, identity);
   counted.metrics = new RestClientMetrics(manager.registry);
+  // process_* and nodejs_* (resident memory, heap, event loop lag), as every Prometheus client exports.
+  collectDefaultMetrics({ register: manager.registry });
   logger.info({ identity, namespace: cfg.namespace }, 'starting');
   await manager.start(signal);
 });

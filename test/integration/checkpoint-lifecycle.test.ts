@@ -182,7 +182,9 @@ describe('checkpoint lifecycle', () => {
     assert.equal(failedReason(done), undefined);
     await agent.stop();
     await s.admin.delete(resources.containerCheckpoints, 'orphan', ns);
-    await sleep(3000);
+    // Longer than --agent-wait, the last requeue the hand-off left: from here
+    // only the node's deletion can wake the checkpoint.
+    await sleep(6000);
     assert.ok((await getCkpt(s.admin, ns, 'orphan')) !== undefined, 'released before the node went');
     await deleteNode(s.admin, 'node-6');
     await waitForGone(s.admin, ns, 'orphan', 60_000);
