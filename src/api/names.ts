@@ -24,6 +24,8 @@ export const scheduleKindLabel = 'ckpt.dev/schedule-kind';
 export const scheduleRunLabel = 'ckpt.dev/run';
 /** The scheduled instant of the run, RFC 3339, on each checkpoint a schedule created (CronJob: batch.kubernetes.io/cronjob-scheduled-timestamp). */
 export const scheduledTimeAnnotation = 'ckpt.dev/scheduled-time';
+/** How many checkpoints the run that made this one created: a run is over when that many have finished. */
+export const runSizeAnnotation = 'ckpt.dev/run-size';
 /** Default label that exempts a checkpoint from retention (value "true"). */
 export const defaultPinLabel = 'ckpt.dev/pinned';
 /** Held until the node's agent has deleted the checkpoint's archives. */

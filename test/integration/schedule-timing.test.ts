@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { resources, scheduledTimeAnnotation, scheduleKindLabel, scheduleLabel, scheduleRunLabel } from '../../src/api/names.ts';
-import { runSizeAnnotation } from '../../src/controller/schedule/run-plan.ts';
+import { runSizeAnnotation } from '../../src/api/names.ts';
 import { FakeClock } from '../../src/runtime/fake-clock.ts';
 import { formatTime } from '../../src/runtime/kube/micro-time.ts';
 import { advanceTo, eventually, minute, nextInstant, runOf, schedule, ScheduleEnv, type Sched } from './schedule-support.ts';

@@ -12,7 +12,7 @@ export { decideDueRun, tooManyMissedThreshold, type DueRunDecision, type DueRunI
 export { decideConcurrency, type ActiveCheckpoint, type ConcurrencyDecision } from './concurrency.ts';
 export { checkpointName, runId, scheduleLabelValue, type CheckpointIdentity, type ScheduleKind } from './checkpoint-name.ts';
 export {
-  planRun, runSizeAnnotation,
+  planRun,
   type PodContainerRecord, type PodRecord, type RunPlan, type RunPlanInput, type ScheduleRef, type SkippedContainers, type SkippedPod,
 } from './run-plan.ts';
 export { parseGoDuration } from './duration.ts';

@@ -10,14 +10,8 @@ import type { OwnerReference } from '../../api/meta.ts';
 import { apiVersion, scheduledTimeAnnotation, scheduleKindLabel, scheduleLabel, scheduleRunLabel } from '../../api/names.ts';
 import { checkpointName, runId, scheduleLabelValue, type ScheduleKind } from './checkpoint-name.ts';
 import { scheduleEventReasons } from './reasons.ts';
+import { runSizeAnnotation } from '../../api/names.ts';
 
-/**
- * How many checkpoints the run created, on each of them. A run is over when
- * that many of its checkpoints have finished: fewer present means the run is
- * still being created, or some were deleted, and either way the checkpoints
- * present cannot tell whether the run succeeded.
- */
-export const runSizeAnnotation = 'ckpt.dev/run-size';
 
 export interface PodContainerRecord {
   name: string;

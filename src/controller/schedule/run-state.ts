@@ -7,7 +7,7 @@ import { isFinished, outcomeOf } from '../../api/checkpoint-state.ts';
 import { scheduledTimeAnnotation, scheduleRunLabel } from '../../api/names.ts';
 import type { ActiveCheckpoint } from './concurrency.ts';
 import type { RetainedCheckpoint } from './retention.ts';
-import { runSizeAnnotation } from './run-plan.ts';
+import { runSizeAnnotation } from '../../api/names.ts';
 import type { Checkpoint } from './schedule-object.ts';
 
 export interface RunState {

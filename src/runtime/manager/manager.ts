@@ -71,8 +71,11 @@ export class Manager {
     this.registry = opts.registry ?? new Registry();
     this.metrics = runtimeMetrics(this.registry);
     this.clock = opts.clock ?? systemClock;
+    // Watches, their watchdog and reconnect backoff live in real time even
+    // when the manager's clock is a test's fake: a fake-clock jump must not
+    // restart every watch, nor a reconnect wait for fake time to pass.
     this.informers = new InformerFactory({
-      client: opts.client, logger: this.logger, clock: this.clock,
+      client: opts.client, logger: this.logger, clock: systemClock,
       ...(opts.informerDefaults !== undefined ? { defaults: opts.informerDefaults } : {}),
     });
     if (opts.leaderElection !== undefined) {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { specErrors, type CheckpointTemplate } from '../../../src/api/index.ts';
 import { scheduledTimeAnnotation } from '../../../src/api/names.ts';
-import { planRun, runSizeAnnotation, type PodRecord, type RunPlanInput, type ScheduleRef } from '../../../src/controller/schedule/run-plan.ts';
+import { runSizeAnnotation } from '../../../src/api/names.ts';
+import { planRun, type PodRecord, type RunPlanInput, type ScheduleRef } from '../../../src/controller/schedule/run-plan.ts';
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const scheduledTime = new Date('2027-03-29T00:30:00Z');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { scheduledTimeAnnotation, scheduleRunLabel } from '../../../src/api/names.ts';
-import { runSizeAnnotation } from '../../../src/controller/schedule/run-plan.ts';
+import { runSizeAnnotation } from '../../../src/api/names.ts';
 import { activeCheckpoints, checkpointTime, lastSuccessfulTime, retainedCheckpoints, runsOf, runState } from '../../../src/controller/schedule/run-state.ts';
 import type { Checkpoint } from '../../../src/controller/schedule/schedule-object.ts';
 
