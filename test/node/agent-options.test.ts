@@ -299,6 +299,37 @@ describe('checkpoint options on the real node, through the controller and the ag
     await assertRunningAndThawed(node, p.app.id);
   });
 
+  it('preDump and parentCheckpoint: incremental dumps where the kernel tracks memory, else MemoryTrackingUnavailable; running and thawed', async () => {
+    const p = await pod(['/bin/workload', 'mem', '8']);
+    const tracking = (await node.exec(['criu', 'check', '--feature', 'mem_dirty_track'])).code === 0;
+    const pre = await checkpoint('pre', p, { preDump: true, imagePath: 'incremental/pre' });
+    const preRequest = loggedCriuRequest(agent, ns, 'pre');
+    assert.equal(preRequest.type, 'PRE_DUMP');
+    assert.equal(preRequest.opts.leaveRunning, true);
+    if (tracking) succeeded(pre);
+    else failedWith(pre, 'MemoryTrackingUnavailable', 'MemoryTrackingUnavailable', /soft-dirty/);
+    await assertRunningAndThawed(node, p.app.id, 'after the pre-dump');
+
+    // A parent whose images were not kept cannot be built on.
+    const plain = await checkpoint('plain-parent', p, {});
+    succeeded(plain);
+    const orphan = await checkpoint('no-parent-images', p, { parentCheckpoint: 'plain-parent' });
+    failedWith(orphan, 'ParentCheckpointNotFound', 'ParentCheckpointNotFound', /kept no images/);
+    const missing = await checkpoint('missing-parent', p, { parentCheckpoint: 'no-such-checkpoint' });
+    failedWith(missing, 'ParentCheckpointNotFound', 'ParentCheckpointNotFound', /does not exist/);
+
+    // A parent that kept its images: the child names them relative to its own.
+    const base = await checkpoint('base', p, { imagePath: 'incremental/base' });
+    succeeded(base);
+    const child = await checkpoint('child', p, { parentCheckpoint: 'base', imagePath: 'incremental/child' });
+    const r = loggedCriuRequest(agent, ns, 'child');
+    assert.equal(r.opts.parentImg, '../../base/app');
+    assert.equal(r.opts.trackMem, true);
+    if (tracking) succeeded(child);
+    else failedWith(child, 'MemoryTrackingUnavailable', 'MemoryTrackingUnavailable', /soft-dirty/);
+    await assertRunningAndThawed(node, p.app.id);
+  });
+
   for (const [compression, suffix, listCommand] of [['None', '.tar', 'tar -tf'], ['Gzip', '.tar.gz', 'tar -tzf'], ['Zstd', '.tar.zst', 'tar --zstd -tf']] as const) {
     it(`archive compression ${compression}: ${suffix}, size and sha256 as in status, read by tar and checkpointctl`, async () => {
       const p = await pod(['/bin/workload', 'mem', '16', 'text']);

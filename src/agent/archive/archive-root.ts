@@ -130,6 +130,18 @@ export class ArchiveRoot {
     return open(absolute, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, fileMode);
   }
 
+  /** Whether relative names a real directory below the root, reached without a symlink. */
+  async isDirectory(relative: string): Promise<boolean> {
+    await this.checkParents(relative);
+    try {
+      const st = await lstat(this.resolve(relative));
+      return st.isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
   /** Appends a line to a small 0600 bookkeeping file, creating it if needed; never through a symlink. */
   async appendLine(relative: string, line: string): Promise<void> {
     await this.checkParents(relative);

@@ -2,7 +2,7 @@
 // with CRIU (src/runc, src/criu), then, with the container running again,
 // pack images, metadata and its root filesystem changes into a compressed
 // archive. No Kubernetes here: the worker passes plain values in.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { isSafeRelativePath, type CheckpointOptions, type Compression } from '../../api/checkpoint-options.ts';
 import { failureReasons } from '../../api/conditions.ts';
 import type { DumpOptions, DumpRequest, ManageCgroupsMode } from '../../criu/dump-request.ts';
@@ -31,6 +31,8 @@ export interface ContainerDumpParams {
   options: CheckpointOptions;
   /** Page server address after the allowlist check (a resolved IP). */
   pageServerAddress?: string;
+  /** The parent checkpoint's images directory for this container, relative to the archive root. */
+  parentImagesDir?: string;
   compression: Compression;
   compressionLevels?: CompressionLevels;
   runner: CriuRunner;
@@ -62,7 +64,7 @@ export interface ContainerDumpResult {
  * CRIU only as the address the allowlist check returned, never as the spec
  * wrote it.
  */
-export function criuOptions(o: CheckpointOptions, pageServerAddress: string | undefined, logLevel: number): DumpOptions {
+export function criuOptions(o: CheckpointOptions, pageServerAddress: string | undefined, logLevel: number, parentImage?: string): DumpOptions {
   const out: DumpOptions = {
     leaveRunning: o.leaveRunning ?? true,
     tcpEstablished: o.tcpEstablished ?? false,
@@ -81,6 +83,10 @@ export function criuOptions(o: CheckpointOptions, pageServerAddress: string | un
     out.pageServer = { address: pageServerAddress, port: o.pageServer.port };
   }
   if (o.preDump === true) out.preDump = true;
+  if (o.parentCheckpoint !== undefined) {
+    if (parentImage === undefined) throw new DumpFailure(failureReasons.parentNotFound, `the images of the parent checkpoint ${o.parentCheckpoint} were not found`);
+    out.parentImage = parentImage;
+  }
   return out;
 }
 
@@ -121,9 +127,17 @@ export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDu
     made.push(dirs.images);
     if (dirs.userChosen) await markOwner(p.root, dirs.images, p.owner);
     const spec = await readBundleSpec(container);
+    let parentImage: string | undefined;
+    if (p.parentImagesDir !== undefined) {
+      if (!(await p.root.isDirectory(p.parentImagesDir))) {
+        throw new DumpFailure(failureReasons.parentNotFound, `the parent checkpoint kept no images at ${p.parentImagesDir} (give it an imagePath to keep them)`);
+      }
+      // CRIU takes the parent relative to the images directory.
+      parentImage = relative(imagesDir, p.root.resolve(p.parentImagesDir));
+    }
     const dump = await checkpointContainer({
       container, imagesDir, workDir,
-      options: criuOptions(p.options, p.pageServerAddress, p.criuLogLevel ?? 4),
+      options: criuOptions(p.options, p.pageServerAddress, p.criuLogLevel ?? 4, parentImage),
       runner: p.runner,
       timeoutMs: Math.max(1, p.timeoutMs - (performance.now() - started)),
       ...(p.signal !== undefined ? { signal: p.signal } : {}),

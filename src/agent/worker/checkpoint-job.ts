@@ -22,6 +22,7 @@ import { dumpContainer, type ContainerDumpResult } from '../pipeline/container-d
 import { DumpFailure, toDumpFailure } from '../pipeline/dump-failure.ts';
 import { removeCheckpointFiles } from './cleanup.ts';
 import { checkpointDir } from './layout.ts';
+import { parentImagesDir } from './parent-images.ts';
 import { checkPod } from './pod-check.ts';
 import { containerDone, containerFailed, finished } from './status-builders.ts';
 import { CheckpointGoneError, StatusRefusedError, mutateStatus, type Ckpt } from './status-updater.ts';
@@ -87,6 +88,7 @@ async function dumpTarget(d: JobDeps, t: TargetContext): Promise<ContainerDumpRe
       throw err;
     }
   }
+  const parentImages = await parentImagesDir(d.client, claimed, target.name, d.nodeName, t.signal);
   const st = pod?.status?.containerStatuses?.find((s) => s.name === target.name);
   return dumpContainer({
     root: d.root, runcRoot, containerId: id, checkpointDir: checkpointDir(claimed), owner: claimed.metadata.uid ?? '',
@@ -95,6 +97,7 @@ async function dumpTarget(d: JobDeps, t: TargetContext): Promise<ContainerDumpRe
     compressionLevels: d.compressionLevels, runner: d.runner, criuLogLevel: d.criuLogLevel,
     timeoutMs: Math.max(1, t.deadline - d.now().getTime()), signal: t.signal,
     ...(pageServerAddress !== undefined ? { pageServerAddress } : {}),
+    ...(parentImages !== undefined ? { parentImagesDir: parentImages } : {}),
     // The audit trail of exactly what CRIU was asked to do.
     onCriuRequest: (req) => { t.log.info({ container: target.name, criuRequest: req }, 'CRIU request'); },
   });

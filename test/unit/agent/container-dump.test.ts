@@ -27,8 +27,8 @@ const target: DumpTarget = {
 };
 
 /** The request CRIU gets for a spec's options (page server already checked). */
-function requestFor(o: CheckpointOptions, pageServerAddress?: string): ReturnType<typeof buildDumpRequest>['opts'] {
-  return buildDumpRequest(target, criuOptions(o, pageServerAddress, 4)).opts;
+function requestFor(o: CheckpointOptions, pageServerAddress?: string, parentImage?: string): ReturnType<typeof buildDumpRequest>['opts'] {
+  return buildDumpRequest(target, criuOptions(o, pageServerAddress, 4, parentImage)).opts;
 }
 
 describe('CheckpointOptions to the CRIU request', () => {
@@ -88,6 +88,14 @@ describe('CheckpointOptions to the CRIU request', () => {
     assert.equal(r.type, 'PRE_DUMP');
     assert.equal(r.opts.leaveRunning, true);
     assert.equal(r.opts.extMnt, undefined);
+  });
+
+  it('parentCheckpoint sends the parent\'s images, relative to the images directory, and tracks memory', () => {
+    const opts = requestFor({ parentCheckpoint: 'base' }, undefined, '../../../base-0123abcd/app/checkpoint');
+    assert.equal(opts.parentImg, '../../../base-0123abcd/app/checkpoint');
+    assert.equal(opts.trackMem, true);
+    assert.throws(() => criuOptions({ parentCheckpoint: 'base' }, undefined, 4),
+      (err: unknown) => err instanceof DumpFailure && err.reason === failureReasons.parentNotFound);
   });
 
   it('the agent\'s log level reaches CRIU', () => {
