@@ -17,11 +17,19 @@ export interface Clock {
   setTimer(ms: number, fn: () => void, background?: boolean): Timer;
 }
 
+// setTimeout fires at once for delays past 2^31-1 ms; a longer wait is
+// chained in steps of at most that.
+const maxTimeout = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn, background = false) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    if (background) t.unref();
+    let t: NodeJS.Timeout;
+    const arm = (left: number): void => {
+      t = setTimeout(left > maxTimeout ? () => { arm(left - maxTimeout); } : fn, Math.min(Math.max(0, left), maxTimeout));
+      if (background) t.unref();
+    };
+    arm(ms);
     return { cancel: () => { clearTimeout(t); } };
   },
 };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { resources, scheduleRunLabel } from '../../src/api/names.ts';
 import { formatTime } from '../../src/runtime/kube/micro-time.ts';
-import { eventually, minute, nextInstant, runOf, schedule, ScheduleEnv, type Ckpt, type RunningController } from './schedule-support.ts';
+import { eventually, minute, nextInstant, runOf, schedule, ScheduleEnv, type Ckpt, type RunningController } from '../support/schedule-env.ts';
 
 const iso = (t: Date | number): string => formatTime(typeof t === 'number' ? t : t.getTime());
 

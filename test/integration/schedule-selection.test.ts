@@ -9,7 +9,7 @@ import { resources, scheduleKindLabel, scheduleRunLabel } from '../../src/api/na
 import { formatTime } from '../../src/runtime/kube/micro-time.ts';
 import type { KubeObject } from '../../src/runtime/kube/object.ts';
 import { coreResources } from '../../src/runtime/kube/resource.ts';
-import { eventually, nextInstant, runOf, schedule, ScheduleEnv, type ClusterSched } from './schedule-support.ts';
+import { eventually, nextInstant, runOf, schedule, ScheduleEnv, type ClusterSched } from '../support/schedule-env.ts';
 
 const iso = (t: Date | number): string => formatTime(typeof t === 'number' ? t : t.getTime());
 

@@ -9,7 +9,7 @@ import { resources, scheduledTimeAnnotation, scheduleKindLabel, scheduleLabel, s
 import { runSizeAnnotation } from '../../src/api/names.ts';
 import { FakeClock } from '../../src/runtime/fake-clock.ts';
 import { formatTime } from '../../src/runtime/kube/micro-time.ts';
-import { advanceTo, eventually, minute, nextInstant, runOf, schedule, ScheduleEnv, type Sched } from './schedule-support.ts';
+import { advanceTo, eventually, minute, nextInstant, runOf, schedule, ScheduleEnv, type Sched } from '../support/schedule-env.ts';
 
 const iso = (t: Date | number): string => formatTime(typeof t === 'number' ? t : t.getTime());
 

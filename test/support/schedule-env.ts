@@ -19,7 +19,7 @@ import { coreResources } from '../../src/runtime/kube/resource.ts';
 import { createLogger } from '../../src/runtime/logging/logger.ts';
 import type { Manager } from '../../src/runtime/manager/manager.ts';
 import { repoDir } from '../env/paths.ts';
-import { TestCluster } from '../support/cluster.ts';
+import { TestCluster } from './cluster.ts';
 
 export type Ckpt = ContainerCheckpoint & KubeObject;
 export type Sched = CheckpointSchedule & KubeObject;
@@ -124,11 +124,6 @@ export class ScheduleEnv {
       ...base, healthPort: 0, healthHost: '127.0.0.1', leaderElect: false, optInRequired: false,
       // No agents run here: checkpoints wait Pending, for the tests to finish them.
       agentWait: 3_600_000, gracefulShutdownTimeout: 5_000,
-      // The informers' watchdog and reconnect backoff run on the manager's
-      // clock too: a jump of the fake clock would restart every watch, and a
-      // restart that saw no event then waits for fake time that only the
-      // next jump brings. Real watches here do not go silent.
-      informerWatchdog: 100 * 365 * 86_400_000,
       ...o.config,
     };
     const client = new KubeClient(this.cluster.configFromFile(this.controllerKubeconfig), { userAgent: 'ckpt-controller-test' });
