@@ -92,7 +92,7 @@ deps=$(oci_layer deps "$(inputs_hash "$REPO_DIR/package.json" "$REPO_DIR/package
 app_controller=$(oci_layer app-controller "$(tree_hash package.json src)-$self" app fill_app_controller)
 app_agent=$(oci_layer app-agent "$(tree_hash package.json src proto native/build/seqpacket.node)-$self" app fill_app_agent)
 
-labels="\"org.opencontainers.image.source\":\"https://github.com/ckpt-dev/ckpt-operator\",\"org.opencontainers.image.version\":\"$version\""
+labels="\"org.opencontainers.image.version\":\"$version\""
 controller_config="\"User\":\"65532:65532\",\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"NODE_ENV=production\"],\"Entrypoint\":$(oci_json_array /usr/local/bin/node "$app/src/cli/controller.ts"),\"WorkingDir\":\"$app\",\"Labels\":{$labels,\"org.opencontainers.image.title\":\"ckpt-controller\"}"
 agent_config="\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"NODE_ENV=production\"],\"Entrypoint\":$(oci_json_array /usr/local/bin/node "$app/src/cli/agent.ts"),\"WorkingDir\":\"$app\",\"Labels\":{$labels,\"org.opencontainers.image.title\":\"ckpt-agent\"}"
 

@@ -24,9 +24,10 @@ import { TestCluster } from '../test/support/cluster.ts';
 import { getCheckpoint } from '../test/support/checkpoints.ts';
 import { TestNode } from '../test/support/node.ts';
 import { startPod } from '../test/support/pods.ts';
-import { buildImages } from './demo/images.ts';
+import { loadImages } from './demo/images.ts';
 import { parseManifests } from './demo/manifests.ts';
 import { startOperator } from './demo/operator.ts';
+import { provision } from './demo/provision.ts';
 import type { PodProcess } from './demo/pod-process.ts';
 import { conditionsTable, containerLines, metricLines } from './demo/report.ts';
 import { Ui } from './demo/ui.ts';
@@ -109,8 +110,12 @@ async function main(): Promise<number> {
   requireRoot();
   ui.line(ui.bold('ckpt-operator demo: checkpoint a running pod container with CRIU, on a local cluster'));
 
-  ui.step('Building the images that ship (hack/build-images.sh, cached)');
-  const images = await buildImages((l) => { ui.line(ui.dim(l)); });
+  ui.step(`Building what the demo runs (cached in ${process.env.CKPT_CACHE_DIR ?? '~/.cache/ckpt-operator'}; a cold cache takes minutes)`);
+  ui.line(ui.dim('kube-apiserver, kubectl and etcd from their Go modules; a Debian trixie node with containerd and CRIU; the operator\'s images'));
+  const built = ui.progress();
+  built.update('hack/build-kube.sh, hack/build-rootfs.sh, hack/build-image.sh, hack/build-images.sh');
+  const images = await loadImages(await provision((l) => { built.update(l.replace(/^\[[\d:]+\] /, '')); }));
+  built.done('built (or found in the cache)');
   for (const [what, img, file] of [['controller', images.controller, 'images/controller/Dockerfile'], ['agent', images.agent, 'images/agent/Dockerfile']] as const) {
     ui.detail(what, `${img.ref}, ${img.layers} layers, ${humanBytes(img.layerBytes)} (same contents as ${file})`);
   }

@@ -2,10 +2,8 @@
 // hack/build-images.sh, unpacked by hack/unpack-image.sh, and their config
 // (entrypoint, environment, user, working directory) read from the layout,
 // so that the demo runs exactly what a cluster would pull.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { hackDir } from '../../test/env/paths.ts';
 import { runOk } from '../../test/env/run.ts';
 
@@ -52,25 +50,8 @@ export async function readImage(layout: string, rootfs: string): Promise<BuiltIm
   };
 }
 
-/** Runs a hack/ script, passing its progress lines (stderr) to onLog; resolves with its last stdout line. */
-function script(name: string, args: string[], onLog: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(hackDir, name), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    createInterface({ input: child.stderr }).on('line', (l) => { err += `${l}\n`; onLog(l); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out.trim().split('\n').pop() ?? '');
-      else reject(new Error(`hack/${name} failed (exit ${String(code)}):\n${err.trim()}`));
-    });
-  });
-}
-
-/** Builds (or finds cached) both images and unpacks them. */
-export async function buildImages(onLog: (line: string) => void): Promise<{ controller: BuiltImage; agent: BuiltImage }> {
-  const dir = await script('build-images.sh', [], onLog);
+/** Both images, from the directory hack/build-images.sh printed, unpacked. */
+export async function loadImages(dir: string): Promise<{ controller: BuiltImage; agent: BuiltImage }> {
   const load = async (name: string): Promise<BuiltImage> => {
     const layout = join(dir, name);
     const rootfs = (await runOk([join(hackDir, 'unpack-image.sh'), layout])).trim();
