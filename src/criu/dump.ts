@@ -3,7 +3,7 @@
 // images_dir path field is broken in CRIU 4.1.1), and turns the outcome into
 // statistics or a classified CriuError carrying the tail of CRIU's log.
 import { constants } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, statfs, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyCriuFailure, logTail } from './classify.ts';
 import { defaultDumpLogFile, type DumpRequest } from './dump-request.ts';
@@ -53,6 +53,34 @@ async function readLog(path: string): Promise<string | undefined> {
   }
 }
 
+// Less room than this where CRIU writes means it ran out of space.
+const fullBelowBytes = 1024 * 1024;
+
+/**
+ * Whether the filesystem holding dir is full. When it is, CRIU cannot write
+ * the error to its log either (the log lives there too), so a failure
+ * without a cause in the log is read as a full disk.
+ */
+async function isFull(dir: string): Promise<boolean> {
+  try {
+    const s = await statfs(dir);
+    return s.bavail * s.bsize < fullBelowBytes;
+  } catch {
+    return false;
+  }
+}
+
+/** A failure whose log names no cause, in a full filesystem, is DiskFull. */
+async function orDiskFull(err: CriuError, dirs: readonly string[]): Promise<CriuError> {
+  if (err.reason !== 'CriuFailed' && err.reason !== 'CriuExited') return err;
+  for (const dir of dirs) {
+    if (await isFull(dir)) {
+      return new CriuError('DiskFull', `writing the checkpoint images failed: no space left on device in ${dir} (${err.message})`, err.details, { cause: err });
+    }
+  }
+  return err;
+}
+
 function needsMemoryTracking(request: DumpRequest): boolean {
   return request.type === 'PRE_DUMP' || request.opts.trackMem === true || request.opts.parentImg !== undefined;
 }
@@ -95,7 +123,7 @@ export async function criuDump(params: CriuDumpParams): Promise<CriuDumpResult> 
     } catch (err) {
       if (!(err instanceof CriuError)) throw err;
       const log = await readLog(logFile);
-      if (log === undefined) throw err;
+      if (log === undefined) throw await orDiskFull(err, [workDir, params.imagesDir]);
       err.details.logTail = logTail(log, logTailLines);
       err.details.logFile = logFile;
       // CRIU can crash after logging the real cause (an unresolvable page
@@ -104,7 +132,7 @@ export async function criuDump(params: CriuDumpParams): Promise<CriuDumpResult> 
         const cause = classifyCriuFailure({ log, output: err.details.output, usedPageServer: opts.ps !== undefined, usedMemoryTracking: needsMemoryTracking(params.request) });
         if (cause.reason !== 'CriuFailed') throw new CriuError(cause.reason, `${cause.message}; then ${err.message}`, err.details, { cause: err });
       }
-      throw err;
+      throw await orDiskFull(err, [workDir, params.imagesDir]);
     }
 
     const { response } = result;
@@ -114,11 +142,11 @@ export async function criuDump(params: CriuDumpParams): Promise<CriuDumpResult> 
         crErrmsg: response.crErrmsg, log, output: result.output, usedPageServer: opts.ps !== undefined,
         usedMemoryTracking: needsMemoryTracking(params.request),
       });
-      throw new CriuError(reason, message, {
+      throw await orDiskFull(new CriuError(reason, message, {
         crErrmsg: response.crErrmsg, crErrno: response.crErrno, output: result.output,
         exitCode: result.exitCode, signal: result.exitSignal, logFile,
         ...(log !== undefined ? { logTail: logTail(log, logTailLines) } : {}),
-      });
+      }), [workDir, params.imagesDir]);
     }
 
     const out: CriuDumpResult = { notifications: result.notifications, logFile, criuPid: result.pid };
