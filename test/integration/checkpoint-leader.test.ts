@@ -5,23 +5,26 @@
 // reconcile_total stays 0); when the leader is killed (SIGKILL, so no
 // graceful hand-over) a follower takes over within the lease duration plus
 // a retry period, and no checkpoint is handed off, claimed or finished twice.
-// Lease 4 s, renew deadline 3 s, retry 0.5 s.
+// Lease 8 s, renew deadline 6 s, retry 1 s: short, yet long enough that a
+// leader on a machine loaded by other test runs does not lose its lease.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isFinished } from '../../src/api/checkpoint-state.ts';
 import type { Lease } from '../../src/runtime/leader/lease-lock.ts';
 import { coreResources } from '../../src/runtime/kube/resource.ts';
 import type { KubeEvent } from '../../src/runtime/events/event-recorder.ts';
-import { waitFor } from '../env/run.ts';
 import { AgentDouble } from '../support/agent-double.ts';
 import { createApiPods, createNamespace, ensureNode } from '../support/api-pods.ts';
 import { CheckpointHistory } from '../support/checkpoint-history.ts';
 import { identityOf, metricSum, metricsPort, scrape } from '../support/metrics.ts';
 import type { OperatorProcess } from '../support/operator.ts';
-import { createCkpts, failedReason, listCkpts, sleep, startQuickController, startSuite, type Suite } from './checkpoint-support.ts';
+import {
+  createCkpts, failedReason, killController, listCkpts, sleep, startQuickController, startSuite, type Suite, waitFor,
+} from './checkpoint-support.ts';
 
-const leaseMs = 4000;
-const retryMs = 500;
+const leaseMs = 8000;
+const retryMs = 1000;
+const electionArgs = ['--lease-duration=8s', '--renew-deadline=6s', '--retry-period=1s'];
 // Scheduling and request latency on a loaded test machine.
 const slackMs = 2500;
 const nodes = ['node-1', 'node-2', 'node-3'];
@@ -40,7 +43,7 @@ describe('checkpoint controller replicas', () => {
   const replicas: Replica[] = [];
 
   async function replica(): Promise<Replica> {
-    const proc = await startQuickController(s);
+    const proc = await startQuickController(s, electionArgs);
     const r = { proc, identity: identityOf(proc), port: await metricsPort(proc) };
     replicas.push(r);
     return r;
@@ -118,7 +121,7 @@ describe('checkpoint controller replicas', () => {
     await waitFor('some hand-offs', async () => ((await listCkpts(s.admin, ns)).filter((c) => c.status?.nodeName !== undefined).length >= 40 ? true : undefined), 60_000, 50);
     const writesBefore = await writes(second);
     assert.equal(writesBefore, 0);
-    await first.proc.kill();
+    await killController(first.proc);
     const killed = Date.now();
     await waitFor('the follower to take the lease', async () => ((await holder()) === second.identity ? true : undefined), 60_000, 50);
     const took = Date.now() - killed;

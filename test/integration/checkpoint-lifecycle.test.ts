@@ -7,15 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { archiveFinalizer, nodeLabel, resources } from '../../src/api/names.ts';
-import { waitFor } from '../env/run.ts';
 import { AgentDouble } from '../support/agent-double.ts';
 import { createApiPod, createNamespace, deleteNode, ensureNode, type Pod } from '../support/api-pods.ts';
 import { CheckpointHistory } from '../support/checkpoint-history.ts';
 import { metricSum, metricsPort, scrape } from '../support/metrics.ts';
 import type { OperatorProcess } from '../support/operator.ts';
 import {
-  conditionsOf, createCkpt, failedReason, getCkpt, sleep, startQuickController, startSuite,
-  waitForCkpt, waitForEvent, waitForGone, waitForOutcome, type Suite,
+  conditionsOf, createCkpt, failedReason, getCkpt, sleep, startQuickController, startSuite, type Suite, waitFor, waitForCkpt, waitForEvent, waitForGone, waitForOutcome,
 } from './checkpoint-support.ts';
 
 describe('checkpoint lifecycle', () => {

@@ -5,13 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isFinished } from '../../src/api/checkpoint-state.ts';
-import { waitFor } from '../env/run.ts';
 import { AgentDouble, type AgentDoubleOptions } from '../support/agent-double.ts';
 import { createApiPods, createNamespace, ensureNode } from '../support/api-pods.ts';
 import { CheckpointHistory } from '../support/checkpoint-history.ts';
 import type { OperatorProcess } from '../support/operator.ts';
 import {
-  createCkpt, createCkpts, failedReason, listCkpts, sleep, startQuickController, startSuite, waitForCkpt, waitForOutcome, type Ckpt, type Suite,
+  type Ckpt, createCkpt, createCkpts, failedReason, killController, listCkpts, sleep, startQuickController, startSuite, stopController, type Suite, waitFor, waitForCkpt, waitForOutcome,
 } from './checkpoint-support.ts';
 
 const nodes = ['node-1', 'node-2', 'node-3'];
@@ -78,12 +77,12 @@ describe('checkpoint controller restarts', () => {
     const items = Array.from({ length: 60 }, (_, i) => ({ namespace: ns, name: `ck-${i}`, spec: { podName: `web-${nodes[i % 3] ?? ''}-${i % 4}`, timeoutSeconds: 600 } }));
     await createCkpts(s.admin, items.slice(0, 30));
     await waitFor('a few hand-offs', async () => ((await listCkpts(s.admin, ns)).filter((x) => x.status?.nodeName !== undefined).length >= 6 ? true : undefined), 60_000, 100);
-    await c.kill();
+    await killController(c);
     await createCkpts(s.admin, items.slice(30));
     await sleep(1000);
     c = await controller();
     await waitFor('more hand-offs', async () => ((await listCkpts(s.admin, ns)).filter((x) => x.status?.nodeName !== undefined).length >= 40 ? true : undefined), 120_000, 100);
-    await c.kill();
+    await killController(c);
     await sleep(4000);
     await controller();
     const all = await allFinished(s, ns, 61, 300_000);
@@ -95,7 +94,7 @@ describe('checkpoint controller restarts', () => {
 
   it('resumes its watches and loses nothing when the kube-apiserver restarts', async () => {
     const ns = 'outage';
-    for (const p of processes) await p.stop();
+    for (const p of processes) await stopController(p);
     for (const d of doubles) await d.stop();
     doubles.length = 0;
     // Timings that ride out the outage: the point is the watches, not the

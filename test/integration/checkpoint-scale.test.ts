@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isFinished, outcomeOf } from '../../src/api/checkpoint-state.ts';
-import { waitFor } from '../env/run.ts';
 import { AgentDouble } from '../support/agent-double.ts';
 import { createApiPods, createNamespace, ensureNode } from '../support/api-pods.ts';
 import { CheckpointHistory } from '../support/checkpoint-history.ts';
 import { metricSum, metricsPort, scrape } from '../support/metrics.ts';
 import type { OperatorProcess } from '../support/operator.ts';
-import { createCkpts, failedReason, listCkpts, startQuickController, startSuite, type Suite } from './checkpoint-support.ts';
+import {
+  createCkpts, failedReason, listCkpts, startQuickController, startSuite, type Suite, waitFor,
+} from './checkpoint-support.ts';
 
 const nodes = ['node-1', 'node-2', 'node-3', 'node-4', 'node-5'];
 const ns = 'shop';

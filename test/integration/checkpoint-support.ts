@@ -13,7 +13,6 @@ import { KubeClient } from '../../src/runtime/kube/kube-client.ts';
 import type { KubeObject } from '../../src/runtime/kube/object.ts';
 import { coreResources } from '../../src/runtime/kube/resource.ts';
 import type { KubeEvent } from '../../src/runtime/events/event-recorder.ts';
-import { waitFor } from '../env/run.ts';
 import { TestCluster } from '../support/cluster.ts';
 import { startController, type OperatorProcess } from '../support/operator.ts';
 
@@ -69,11 +68,58 @@ export async function startSuite(): Promise<Suite> {
   }
 }
 
-/** Flags that make the controller quick to act in tests; later flags override them. */
-export const quickControllerArgs = ['--agent-wait=4s', '--deadline-grace=1s', '--lease-duration=4s', '--renew-deadline=3s', '--retry-period=500ms', '--log-level=debug'];
+/**
+ * Flags that make the controller quick to act in tests; later flags override
+ * them. Leader election keeps its defaults (15 s lease, 10 s renew deadline):
+ * on a machine loaded by other test runs a shorter renew deadline can cost
+ * the leader its lease, and a controller that loses it exits by design.
+ */
+export const quickControllerArgs = ['--agent-wait=4s', '--deadline-grace=1s', '--log-level=debug'];
 
-export function startQuickController(s: Suite, args: string[] = []): Promise<OperatorProcess> {
-  return startController(s.cluster, { args: [...quickControllerArgs, ...args] });
+/** Controllers that should be running: one that exits on its own fails the wait in progress at once. */
+const running = new Set<OperatorProcess>();
+
+export async function startQuickController(s: Suite, args: string[] = []): Promise<OperatorProcess> {
+  const p = await startController(s.cluster, { args: [...quickControllerArgs, ...args] });
+  running.add(p);
+  return p;
+}
+
+/** SIGKILL, on purpose. */
+export async function killController(p: OperatorProcess): Promise<void> {
+  running.delete(p);
+  await p.kill();
+}
+
+/** SIGTERM and a graceful exit, on purpose. */
+export async function stopController(p: OperatorProcess): Promise<void> {
+  running.delete(p);
+  await p.stop();
+}
+
+function crashed(): Error | undefined {
+  for (const p of running) {
+    if (p.exited) return new Error(`${p.name} exited on its own (code ${String(p.child.exitCode)}, signal ${String(p.child.signalCode)}); last logs:\n${p.logs().slice(-4000)}`);
+  }
+  return undefined;
+}
+
+/** waitFor that gives up at once, saying why, when a controller died meanwhile. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const dead = crashed();
+    if (dead !== undefined) throw new Error(`while waiting for ${what}: ${dead.message}`);
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await sleep(everyMs);
+  }
 }
 
 export async function createCkpt(admin: KubeClient, namespace: string, name: string, spec: ContainerCheckpointSpec,
