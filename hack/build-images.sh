@@ -29,6 +29,25 @@ command -v strip >/dev/null || { echo "build-images: strip is missing (apt-get i
 "$HACK_DIR/build-native.sh"
 addon="$REPO_DIR/native/build/seqpacket.node"
 
+mkdir -p "$CKPT_CACHE_DIR/images"
+# One build at a time: another may be pruning the layers this one reuses.
+exec 9>"$CKPT_CACHE_DIR/images/.ckpt-build.lock"
+flock 9
+
+# Keeps the newest image layouts (by last use) and the layers they hold.
+prune() {
+  local keep=4 old d l digest
+  mapfile -t old < <(find "$CKPT_CACHE_DIR/images" -mindepth 1 -maxdepth 1 -type d -name 'ckpt-*' -printf '%T@ %p\n' | sort -rn | tail -n +$((keep + 1)) | cut -d' ' -f2-)
+  [ ${#old[@]} -eq 0 ] || rm -rf "${old[@]}"
+  declare -A used=()
+  for d in "$CKPT_CACHE_DIR"/images/ckpt-*/*/blobs/sha256/*; do used[${d##*/}]=1; done
+  for l in "$CKPT_CACHE_DIR"/layers/*/; do
+    read -r digest _ < "$l/digest" || continue
+    [ -n "${used[${digest#sha256:}]:-}" ] || rm -rf "${l%/}"
+  done
+}
+shopt -s nullglob
+
 agent_root=$("$HACK_DIR/build-agent-rootfs.sh")
 self=$(inputs_hash "$0" "$HACK_DIR/oci-layout.sh")
 # Content hash of a set of files and their names.
@@ -100,13 +119,13 @@ key=$(printf '%s\n' "$controller_ref" "$agent_ref" "$controller_config" "$agent_
   "$(cat "$base_controller/digest" "$base_agent/digest" "$node_layer/digest" "$deps/digest" "$app_controller/digest" "$app_agent/digest")" \
   | sha256sum | cut -c1-12)
 dest="$CKPT_CACHE_DIR/images/ckpt-$key"
-if [ -f "$dest/agent/index.json" ] && [ -f "$dest/controller/index.json" ]; then echo "$dest"; exit 0; fi
-mkdir -p "$CKPT_CACHE_DIR/images"
+if [ -f "$dest/agent/index.json" ] && [ -f "$dest/controller/index.json" ]; then touch "$dest"; prune; echo "$dest"; exit 0; fi
 tmp=$(mktemp -d "$CKPT_CACHE_DIR/images/.build.XXXXXX")
 _oci_cleanup+=("$tmp")
 oci_image "$tmp/controller" "$controller_ref" "$controller_config" "$base_controller" "$node_layer" "$deps" "$app_controller"
 oci_image "$tmp/agent" "$agent_ref" "$agent_config" "$base_agent" "$node_layer" "$deps" "$app_agent"
 chmod 0755 "$tmp"
 publish_dir "$tmp" "$dest"
+prune
 log "images: $controller_ref ($(du -sh --apparent-size "$dest/controller/blobs" | cut -f1)), $agent_ref ($(du -sh --apparent-size "$dest/agent/blobs" | cut -f1)) in $dest"
 echo "$dest"
