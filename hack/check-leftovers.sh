@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 status=0
 shopt -s nullglob
-dirs=(/tmp/ckpt-cp.* /tmp/ckpt-node.* /tmp/ckpt-kubeconfigs.*)
+dirs=(/tmp/ckpt-cp.* /tmp/ckpt-node.*)
 if [ ${#dirs[@]} -gt 0 ]; then echo "left behind: ${dirs[*]}" >&2; status=1; fi
 procs=$(pgrep -a -f "^($CKPT_CACHE_DIR/|containerd( |$)|containerd-shim-runc-v2|/bin/workload)" || true)
 if [ -n "$procs" ]; then echo "processes left behind:"$'\n'"$procs" >&2; status=1; fi

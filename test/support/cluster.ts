@@ -1,8 +1,7 @@
 // A running control plane for an integration suite: starts a session, installs
 // crds/ and waits until discovery serves them. Suites use admin credentials
 // only to arrange the world; the code under test runs as its own identity.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
@@ -29,7 +28,11 @@ export class TestCluster {
 
   static async start(opts: ClusterOptions = {}): Promise<TestCluster> {
     const session = await Session.start<ControlPlaneInfo>('controlplane');
-    const c = new TestCluster(session, await mkdtemp(join(tmpdir(), 'ckpt-kubeconfigs.')));
+    // Inside the session's own directory, which the session removes however
+    // this process ends.
+    const scratch = join(session.info.dir, 'kubeconfigs');
+    await mkdir(scratch, { mode: 0o700 });
+    const c = new TestCluster(session, scratch);
     try {
       if (opts.installCrds ?? true) await c.installCrds();
     } catch (err) {
@@ -102,6 +105,5 @@ export class TestCluster {
 
   async stop(): Promise<void> {
     await this.session.close();
-    await rm(this.scratch, { recursive: true, force: true });
   }
 }
