@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Compression } from '../src/api/checkpoint-options.ts';
 import { ArchiveRoot } from '../src/agent/archive/archive-root.ts';
 import { dumpContainer } from '../src/agent/pipeline/container-dump.ts';
-import { decodeDumpStats } from '../src/criu/stats.ts';
+import { decodeDumpStats, type DumpStats } from '../src/criu/stats.ts';
 import { readRuncState } from '../src/runc/state.ts';
 import { startPauseSampler, type PauseSample } from './pause-sampler.ts';
 
@@ -39,6 +39,11 @@ export interface DumpSample extends PauseSample {
   wallMs: number;
   /** CRIU's frozen time from stats-dump. */
   frozenMs: number;
+  /** CRIU's time to freeze the cgroup (a 100 ms step when the first poll misses). */
+  freezingMs: number;
+  /** CRIU's time collecting and writing memory pages. */
+  memdumpMs: number;
+  memwriteMs: number;
   /** Agent only: archive time and the whole job (dump + archive). */
   archiveMs?: number;
   jobMs?: number;
@@ -53,6 +58,10 @@ export interface BenchResults {
 }
 
 const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
+
+function criuTimes(s: DumpStats): Pick<DumpSample, 'frozenMs' | 'freezingMs' | 'memdumpMs' | 'memwriteMs'> {
+  return { frozenMs: s.frozenTimeUs / 1000, freezingMs: s.freezingTimeUs / 1000, memdumpMs: s.memdumpTimeUs / 1000, memwriteMs: s.memwriteTimeUs / 1000 };
+}
 
 async function freezerStateFile(runcRoot: string, id: string): Promise<string> {
   const { state } = await readRuncState(runcRoot, id);
@@ -85,7 +94,7 @@ class Bench {
     await this.root.remove(dir);
     if (r.stats === undefined) throw new Error('the agent dump wrote no statistics');
     return {
-      ...pause, wallMs: r.dumpMillis, frozenMs: r.stats.frozenTimeUs / 1000, archiveMs: r.archiveMillis, jobMs: r.dumpMillis + r.archiveMillis,
+      ...pause, ...criuTimes(r.stats), wallMs: r.dumpMillis, archiveMs: r.archiveMillis, jobMs: r.dumpMillis + r.archiveMillis,
       archiveBytes: Number(r.archive.sizeBytes), pageBytes: Number(r.stats.pagesWritten) * 4096,
     };
   }
@@ -112,7 +121,7 @@ class Bench {
     if (exit.code !== 0) throw new Error(`runc checkpoint failed (${String(exit.code)}): ${exit.err}`);
     const stats = decodeDumpStats(await readFile(join(work, 'stats-dump')));
     await rm(dir, { recursive: true, force: true });
-    return { ...pause, wallMs, frozenMs: stats.frozenTimeUs / 1000 };
+    return { ...pause, ...criuTimes(stats), wallMs };
   }
 }
 

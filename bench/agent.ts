@@ -43,10 +43,10 @@ async function resident(node: TestNode, pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function startContainers(node: TestNode, specs: { mib: number; content: 'random' | 'text' }[]): Promise<BenchContainer[]> {
+async function startContainers(node: TestNode, role: string, specs: { mib: number; content: 'random' | 'text' }[]): Promise<BenchContainer[]> {
   const out: BenchContainer[] = [];
   for (const s of specs) {
-    const id = `bench-${s.content}-${s.mib}`;
+    const id = `bench-${role}-${s.content}-${s.mib}`;
     const pid = await node.runContainer({ id, args: ['/bin/workload', 'mem', String(s.mib), s.content] });
     out.push({ id, pid, mib: s.mib, content: s.content });
   }
@@ -116,8 +116,8 @@ async function main(): Promise<void> {
       runc: (await node.execOk(['runc', '--version'])).split('\n')[0] ?? '',
       kernel: (await node.execOk(['uname', '-r'])).trim(),
     };
-    const compare = await startContainers(node, sizes.map((m) => ({ mib: m, content: 'random' as const })));
-    const throughput = await startContainers(node, [{ mib: tput, content: 'random' }, { mib: tput, content: 'text' }]);
+    const compare = await startContainers(node, 'compare', sizes.map((m) => ({ mib: m, content: 'random' as const })));
+    const throughput = await startContainers(node, 'archive', [{ mib: tput, content: 'random' }, { mib: tput, content: 'text' }]);
     for (const c of [...compare, ...throughput]) await ticksAfter(node, c.pid, await ticks(node, c.pid));
     const results = await runWorker(node, {
       runcRoot, base: `${shareInNode}/bench`, criuEnv: node.info.criuEnv, rounds, sizes: compare, throughput,

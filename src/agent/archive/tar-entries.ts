@@ -32,7 +32,8 @@ export async function addPath(pack: Pack, source: string, name: string, opts: Tr
     }
   } else if (st.isFile()) {
     const sink = pack.entry({ ...common, name, type: 'file', size: st.size });
-    await pipeline(createReadStream(source), sink);
+    // Memory images are large: read them in 1 MiB chunks (see write-archive.ts).
+    await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), sink);
   } else if (st.isSymbolicLink()) {
     await entry(pack, { ...common, name, type: 'symlink', linkname: await readlink(source) });
   } else if (st.isCharacterDevice() && st.rdev === 0 && opts.overlayWhiteouts === true) {
