@@ -131,33 +131,40 @@ async function main(): Promise<void> {
   const bench = new Bench(cfg, await ArchiveRoot.open(join(cfg.base, 'archives')));
   const results: BenchResults = { compare: [], throughput: [] };
 
+  // Rounds go round-robin over containers and compressions, so that a burst
+  // of load from elsewhere on the machine spreads over all of them.
   for (const c of cfg.sizes) {
     log(`${c.mib} MiB: warm-up`);
     await bench.agent(c, 'Zstd');
     await bench.runc(c);
-    const agent: DumpSample[] = [];
-    const runc: DumpSample[] = [];
-    for (let i = 0; i < cfg.rounds; i++) {
+    results.compare.push({ mib: c.mib, agent: [], runc: [] });
+  }
+  for (let i = 0; i < cfg.rounds; i++) {
+    for (const [k, c] of cfg.sizes.entries()) {
+      const entry = results.compare[k];
+      if (entry === undefined) continue;
       // Alternate who goes first, so that neither always meets the other's leftovers.
       if (i % 2 === 0) {
-        agent.push(await bench.agent(c, 'Zstd'));
-        runc.push(await bench.runc(c));
+        entry.agent.push(await bench.agent(c, 'Zstd'));
+        entry.runc.push(await bench.runc(c));
       } else {
-        runc.push(await bench.runc(c));
-        agent.push(await bench.agent(c, 'Zstd'));
+        entry.runc.push(await bench.runc(c));
+        entry.agent.push(await bench.agent(c, 'Zstd'));
       }
-      log(`${c.mib} MiB round ${i + 1}: agent ${agent.at(-1)?.wallMs.toFixed(0) ?? '?'} ms, runc ${runc.at(-1)?.wallMs.toFixed(0) ?? '?'} ms`);
+      log(`${c.mib} MiB round ${i + 1}: agent ${entry.agent.at(-1)?.wallMs.toFixed(0) ?? '?'} ms, runc ${entry.runc.at(-1)?.wallMs.toFixed(0) ?? '?'} ms`);
     }
-    results.compare.push({ mib: c.mib, agent, runc });
   }
 
   for (const c of cfg.throughput) {
     await bench.agent(c, 'None');
-    for (const compression of ['None', 'Gzip', 'Zstd'] as const) {
-      const samples: DumpSample[] = [];
-      for (let i = 0; i < cfg.rounds; i++) samples.push(await bench.agent(c, compression));
-      log(`${c.mib} MiB ${c.content} ${compression}: archive ${samples.map((s) => (s.archiveMs ?? 0).toFixed(0)).join(', ')} ms`);
-      results.throughput.push({ mib: c.mib, content: c.content, compression, samples });
+    for (const compression of ['None', 'Gzip', 'Zstd'] as const) results.throughput.push({ mib: c.mib, content: c.content, compression, samples: [] });
+  }
+  for (let i = 0; i < cfg.rounds; i++) {
+    for (const t of results.throughput) {
+      const c = cfg.throughput.find((x) => x.content === t.content && x.mib === t.mib);
+      if (c === undefined) continue;
+      t.samples.push(await bench.agent(c, t.compression));
+      log(`${c.mib} MiB ${c.content} ${t.compression} round ${i + 1}: archive ${(t.samples.at(-1)?.archiveMs ?? 0).toFixed(0)} ms`);
     }
   }
   process.stdout.write(`${JSON.stringify(results)}\n`);
