@@ -212,7 +212,7 @@ PY
     });
   });
 
-  describe('CRIU that does not finish', () => {
+  describe('deadlines', () => {
     it('CRIU stopped while it holds the container: CriuTimeout at timeoutSeconds, CRIU killed, the container running and thawed', async () => {
       const p = await pod(['/bin/workload', 'mem', '1024']);
       const freezer = await containerFreezer(node, p.app.id);
@@ -229,6 +229,18 @@ PY
       for (const pid of criu) await processGone(pid, 10_000);
       await assertNoFilesOf(c);
       await assertRunningAndThawed(node, p.app.id, 'after the timeout');
+      await node.removeContainer(p.app.id);
+    });
+
+    it('an archive that outlasts timeoutSeconds: DeadlineExceeded from the agent, the partial archive removed, the container running', async () => {
+      // Gzip of 1 GiB of random memory takes tens of seconds here; the dump itself about one.
+      const p = await pod(['/bin/workload', 'mem', '1024']);
+      const c = await checkpoint('slow-archive', p, {}, { compression: 'Gzip', timeoutSeconds: 6 });
+      failedWith(c, 'DeadlineExceeded', 'DeadlineExceeded', /the archive was not written within the checkpoint's timeout/);
+      assert.ok(c.status?.containers?.[0]?.statistics === undefined);
+      assert.equal(loggedCriuRequests(agent, ns, 'slow-archive').length, 1);
+      await assertNoFilesOf(c);
+      await assertRunningAndThawed(node, p.app.id);
       await node.removeContainer(p.app.id);
     });
   });

@@ -8,7 +8,7 @@ import { addPath } from './tar-entries.ts';
 import { pipeline } from 'node:stream/promises';
 
 /** Writes the upper dir's content as a tar at `file`; returns false (and writes nothing) when it is empty. */
-export async function writeRootfsDiff(root: ArchiveRoot, upperDir: string, file: string): Promise<boolean> {
+export async function writeRootfsDiff(root: ArchiveRoot, upperDir: string, file: string, signal?: AbortSignal): Promise<boolean> {
   const children = (await readdir(upperDir)).sort();
   if (children.length === 0) return false;
   const handle = await root.createFile(file);
@@ -18,7 +18,7 @@ export async function writeRootfsDiff(root: ArchiveRoot, upperDir: string, file:
     pack.finalize();
   })();
   try {
-    await Promise.all([pipeline(pack, handle.createWriteStream()), filling]);
+    await Promise.all([pipeline(pack, handle.createWriteStream(), { signal }), filling]);
     return true;
   } catch (err) {
     pack.destroy();

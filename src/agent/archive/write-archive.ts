@@ -48,10 +48,10 @@ class Digest extends Transform {
 /**
  * Writes the archive to `file` (a new file below the root) from what
  * `fill` adds to the tar, and returns its size and digest. A failure removes
- * the partial file.
+ * the partial file, and so does an abort of signal (the checkpoint's deadline).
  */
 export async function writeArchive(root: ArchiveRoot, file: string, compression: Compression,
-  fill: (pack: Pack) => Promise<void>, levels: CompressionLevels = defaultCompressionLevels): Promise<ArchiveResult> {
+  fill: (pack: Pack) => Promise<void>, levels: CompressionLevels = defaultCompressionLevels, signal?: AbortSignal): Promise<ArchiveResult> {
   const handle = await root.createFile(file);
   const digest = new Digest();
   const pack = tarPack();
@@ -63,7 +63,7 @@ export async function writeArchive(root: ArchiveRoot, file: string, compression:
     const out = handle.createWriteStream({ highWaterMark: chunkBytes });
     const z = compressor(compression, levels);
     await Promise.all([
-      z === undefined ? pipeline(pack, digest, out) : pipeline(pack, z, digest, out),
+      z === undefined ? pipeline(pack, digest, out, { signal }) : pipeline(pack, z, digest, out, { signal }),
       filling,
     ]);
     return { sizeBytes: digest.bytes, sha256: digest.hash.digest('hex') };

@@ -115,6 +115,7 @@ export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDu
   checkChosenPaths(p.options);
   const dirs = containerDirs(p.checkpointDir, p.identity.name, p.options);
   let archiveFile: string | undefined;
+  let deadline: AbortSignal | undefined;
   // Directories this dump made (exclusively), and only those, go on failure.
   const made: string[] = [];
   try {
@@ -145,10 +146,13 @@ export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDu
     });
     const dumped = performance.now();
     // From here on the container runs again (or is stopped, with
-    // leaveRunning false): nothing below adds to its frozen time.
+    // leaveRunning false): nothing below adds to its frozen time. The
+    // archive still counts against the checkpoint's timeout.
+    deadline = AbortSignal.timeout(Math.max(1, Math.round(p.timeoutMs - (dumped - started))));
+    const archiveSignal = p.signal === undefined ? deadline : AbortSignal.any([p.signal, deadline]);
     const overlay = await rootfsOverlay(container).catch(() => undefined);
     const diffFile = join(workDir, 'rootfs-diff.tar');
-    const hasDiff = overlay !== undefined && await writeRootfsDiff(p.root, overlay.upperdir, diffFile);
+    const hasDiff = overlay !== undefined && await writeRootfsDiff(p.root, overlay.upperdir, diffFile, archiveSignal);
     const at = now();
     archiveFile = join(p.root.path, p.checkpointDir, archiveFileName(p.identity.podName, p.identity.podNamespace, p.identity.name, at, p.compression));
     const identity: ContainerIdentity = {
@@ -156,7 +160,7 @@ export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDu
     };
     const archive = await writeArchive(p.root, archiveFile, p.compression, (pack) =>
       packCheckpoint(pack, { imagesDir, workDir, spec, ...(hasDiff ? { rootfsDiff: diffFile } : {}) }, identity, at),
-    p.compressionLevels);
+    p.compressionLevels, archiveSignal);
     if (!dirs.userChosen) await p.root.remove(dirs.work);
     else if (hasDiff) await p.root.remove(p.root.relative(diffFile));
     const result: ContainerDumpResult = {
@@ -169,6 +173,13 @@ export async function dumpContainer(p: ContainerDumpParams): Promise<ContainerDu
     // Partial files never outlive a failure.
     if (archiveFile !== undefined) await p.root.remove(p.root.relative(archiveFile)).catch(() => undefined);
     for (const dir of made.reverse()) await p.root.remove(dir).catch(() => undefined);
+    // deadline is set once CRIU is done: these abort only the archive.
+    if (deadline !== undefined && p.signal?.aborted === true) {
+      throw new DumpFailure(failureReasons.agentRestarted, 'the agent stopped while writing the archive', { cause: err });
+    }
+    if (deadline?.aborted === true) {
+      throw new DumpFailure(failureReasons.deadlineExceeded, `the archive was not written within the checkpoint's timeout (${Math.round(p.timeoutMs)} ms left when this container started)`, { cause: err });
+    }
     throw toDumpFailure(err);
   }
 }
