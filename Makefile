@@ -59,5 +59,9 @@ test: env typecheck lint test-unit test-integration test-node
 demo: env
 	$(NODE) hack/demo.ts
 
+# Benchmarks on a local control plane (and node); docs/benchmarks.md has the numbers.
+bench: env
+	$(NODE) bench/controller.ts
+
 clean:
 	rm -rf node_modules dist

@@ -1,6 +1,5 @@
 // Builds the controller process: shared informers over checkpoints, pods,
 // namespaces, nodes and the agents' Leases, and the reconcilers on top.
-import type { V1Pod } from '@kubernetes/client-node';
 import { isFinished } from '../api/checkpoint-state.ts';
 import type { ContainerCheckpoint } from '../api/container-checkpoint.ts';
 import { resources } from '../api/names.ts';
@@ -14,6 +13,7 @@ import { Manager } from '../runtime/manager/manager.ts';
 import { systemClock, type Clock } from '../runtime/clock.ts';
 import type { AgentLease } from './checkpoint/agent-lease.ts';
 import { CheckpointReconciler } from './checkpoint/reconciler.ts';
+import { slimPod, type CachedPod } from './cached-pod.ts';
 import {
   agentChanged, agentLeaseNode, checkpointIndexers, checkpointsOfNode, checkpointsOfPod, deletingOnNode, podIndexers, undecidedInNamespace,
 } from './checkpoint/related.ts';
@@ -53,16 +53,8 @@ export function buildController(client: KubeClient, cfg: ControllerConfig, logge
   });
   const inf = manager.informers;
   const checkpoints = inf.informer<Ckpt>(resources.containerCheckpoints, { indexers: checkpointIndexers });
-  const pods = inf.informer<V1Pod & KubeObject>(coreResources.pods, {
-    indexers: podIndexers,
-    // Only what the reconcilers read: the cache of 10,000 pods stays small.
-    transform: (p) => ({
-      apiVersion: p.apiVersion, kind: p.kind,
-      metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid, labels: p.metadata?.labels, resourceVersion: p.metadata?.resourceVersion, deletionTimestamp: p.metadata?.deletionTimestamp },
-      spec: { nodeName: p.spec?.nodeName, containers: (p.spec?.containers ?? []).map((c) => ({ name: c.name })) },
-      status: { phase: p.status?.phase, containerStatuses: (p.status?.containerStatuses ?? []).map((s) => ({ name: s.name, containerID: s.containerID, state: s.state, image: s.image, imageID: s.imageID, ready: s.ready, restartCount: s.restartCount })) },
-    }),
-  });
+  // Only what the reconcilers read: the cache of 10,000 pods stays small.
+  const pods = inf.informer<CachedPod>(coreResources.pods, { indexers: podIndexers, transform: slimPod });
   const leases = inf.informer<AgentLease & KubeObject>(coreResources.leases, { namespace: cfg.namespace });
   const nodes = inf.informer<KubeObject>(coreResources.nodes, { transform: (n) => ({ metadata: { name: n.metadata?.name, resourceVersion: n.metadata?.resourceVersion } }) });
   const namespaces = inf.informer<KubeObject>(coreResources.namespaces, { transform: (n) => ({ metadata: { name: n.metadata?.name, labels: n.metadata?.labels, resourceVersion: n.metadata?.resourceVersion } }) });
