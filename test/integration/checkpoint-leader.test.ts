@@ -26,7 +26,7 @@ const leaseMs = 8000;
 const retryMs = 1000;
 const electionArgs = ['--lease-duration=8s', '--renew-deadline=6s', '--retry-period=1s'];
 // Scheduling and request latency on a loaded test machine.
-const slackMs = 2500;
+const slackMs = 4000;
 const nodes = ['node-1', 'node-2', 'node-3'];
 const ns = 'shop';
 

@@ -92,6 +92,8 @@ export interface AgentDoubleCounts {
   /** Results the agent code refused to write: the checkpoint was no longer ours (the controller failed it first). */
   refused: number;
   finalizersRemoved: number;
+  /** Most checkpoints this double ran at once. */
+  peakRunning: number;
 }
 
 export class AgentDouble {
@@ -102,7 +104,7 @@ export class AgentDouble {
   failWith: ((c: Ckpt) => AgentFailure | undefined) | undefined;
   /** Every claim this double made, in order. */
   readonly claims: ClaimRecord[] = [];
-  readonly counts: AgentDoubleCounts = { claims: 0, succeeded: 0, failed: 0, refused: 0, finalizersRemoved: 0 };
+  readonly counts: AgentDoubleCounts = { claims: 0, succeeded: 0, failed: 0, refused: 0, finalizersRemoved: 0, peakRunning: 0 };
   private readonly proxy: TcpProxy;
   private readonly manager: Manager;
   private readonly stopper = new AbortController();
@@ -251,6 +253,7 @@ class DoubleReconciler implements Reconciler {
       return undefined;
     }
     this.jobs.start(uid, (signal) => this.job(mine, signal));
+    this.d.counts.peakRunning = Math.max(this.d.counts.peakRunning, this.jobs.size);
     return undefined;
   }
 
