@@ -7,7 +7,7 @@ import { defaultIdentity } from '../runtime/leader/identity.ts';
 import { runMain } from './main.ts';
 
 await runMain('ckpt-agent', agentOptions, async (cfg, logger, signal) => {
-  const client = new KubeClient(loadKubeConfig(cfg.kubeconfig), { userAgent: 'ckpt-agent' });
+  const client = new KubeClient(await loadKubeConfig(cfg.kubeconfig), { userAgent: 'ckpt-agent' });
   const identity = defaultIdentity();
   const { manager, root } = await buildAgent(client, cfg, logger, identity);
   logger.info({ identity, node: cfg.nodeName, archiveRoot: root.path }, 'starting');

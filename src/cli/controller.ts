@@ -12,7 +12,7 @@ import { runMain } from './main.ts';
 await runMain('ckpt-controller', controllerOptions, async (cfg, logger, signal) => {
   // The client exists before the registry that counts its requests.
   const counted: { metrics?: RestClientMetrics } = {};
-  const client = new KubeClient(loadKubeConfig(cfg.kubeconfig), {
+  const client = new KubeClient(await loadKubeConfig(cfg.kubeconfig), {
     userAgent: 'ckpt-controller', onResponse: (r: ResponseRecord) => { counted.metrics?.observe(r); },
   });
   const identity = defaultIdentity();

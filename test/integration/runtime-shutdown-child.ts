@@ -24,7 +24,7 @@ const options = defineOptions({
 
 const { config } = loadConfig(options, { argv: process.argv.slice(2), env: process.env, envPrefix: 'RT_' });
 const logger = createLogger({ level: config.logLevel, name: 'runtime-shutdown-child' });
-const client = new KubeClient(loadKubeConfig(config.kubeconfig), { userAgent: 'runtime-shutdown-child' });
+const client = new KubeClient(await loadKubeConfig(config.kubeconfig), { userAgent: 'runtime-shutdown-child' });
 const mgr = new Manager({
   client,
   logger,

@@ -6,7 +6,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { CredentialSource } from './credentials.ts';
 import { apiErrorFrom } from './api-error.ts';
 import type { KubeList, KubeObject, Status, WatchEvent, WatchEventType } from './object.ts';
 import { resourcePath, type ResourceType } from './resource.ts';
@@ -104,12 +104,12 @@ interface Transport {
 }
 
 export class KubeClient {
-  private readonly kc: KubeConfig;
+  private readonly kc: CredentialSource;
   private readonly opts: Required<Omit<KubeClientOptions, 'onResponse'>> & Pick<KubeClientOptions, 'onResponse'>;
   private transport: Transport | undefined;
   private ownAgent: HttpAgent | undefined;
 
-  constructor(kc: KubeConfig, opts: KubeClientOptions = {}) {
+  constructor(kc: CredentialSource, opts: KubeClientOptions = {}) {
     this.kc = kc;
     this.opts = {
       userAgent: 'ckpt-operator',
