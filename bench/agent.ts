@@ -143,7 +143,8 @@ async function main(): Promise<void> {
     const report = [
       `Agent benchmark: median of ${rounds}, after one discarded warm-up dump of each kind per container.`,
       `${versions.criu}; ${versions.runc}; Linux ${versions.kernel}; load average ${load} before, ${loadAfter} after.`,
-      'Memory: warm, random content, touched by the workload at start and resident (VmRSS checked) before the first dump.',
+      'Memory: warm. The containers\' memory is random, touched by the workload at start and resident (VmRSS checked) before the first dump;',
+      'before every measured dump the worker writes and deletes a file of the container\'s size where the images go, so that both tools find warm free memory for them.',
       '',
       compareTable(results),
       '',
