@@ -116,7 +116,7 @@ function throughputTable(r: BenchResults): string {
     const pageBytes = med(t.samples, (s) => s.pageBytes);
     const ratio = med(t.samples, (s) => (s.archiveBytes ?? 0) / (s.pageBytes ?? 1));
     rows.push(`| ${mib(t.mib)} ${t.content} | ${t.compression} | ${ms(archiveMs)} ms | ${(pageBytes / 1e6 / (archiveMs / 1000)).toFixed(0)} MB/s | ` +
-      `${(ratio * 100).toFixed(1)} % | ${ms(med(t.samples, (s) => s.frozenMs))} ms | ${ms(med(t.samples, (s) => s.wallMs))} ms |`);
+      `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 1)} % | ${ms(med(t.samples, (s) => s.frozenMs))} ms | ${ms(med(t.samples, (s) => s.wallMs))} ms |`);
   }
   return rows.join('\n');
 }
