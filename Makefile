@@ -62,6 +62,7 @@ demo: env
 # Benchmarks on a local control plane (and node); docs/benchmarks.md has the numbers.
 bench: env
 	$(NODE) bench/controller.ts
+	$(NODE) bench/agent.ts
 
 clean:
 	rm -rf node_modules dist
