@@ -12,7 +12,7 @@
 #               with uid 65532 (what gcr.io/distroless/cc-debian13:nonroot holds)
 #   both:       /usr/local/bin/node (the Node.js the lockfile pins, stripped)
 #               /opt/ckpt-operator/node_modules (npm ci --omit=dev, pruned)
-#               /opt/ckpt-operator/{package.json,src} (+ proto/ and the native addon for the agent)
+#               /opt/ckpt-operator/{package.json,src (compiled)} (+ proto/ and the native addon for the agent)
 #
 # Copy one to a registry with: skopeo copy oci:DIR docker://REGISTRY/NAME:TAG
 . "$(dirname "$0")/lib.sh"
@@ -93,7 +93,9 @@ fill_deps() {
 fill_app_controller() {
   mkdir -p "$1$app"
   cp "$REPO_DIR/package.json" "$1$app/"
-  cp -r "$REPO_DIR/src" "$1$app/src"
+  # Compiled JavaScript, not the .ts sources: type stripping at start costs
+  # each process about 30 MiB (docs/benchmarks.md).
+  "$REPO_DIR/node_modules/.bin/tsc" -p "$REPO_DIR/tsconfig.build.json" --outDir "$1$app/src"
 }
 
 fill_app_agent() {
@@ -108,12 +110,12 @@ base_agent=$(oci_layer agent-base "$(basename "$agent_root")-$self" root fill_ag
 base_controller=$(oci_layer controller-base "$(basename "$agent_root")-$self" exact fill_controller_base)
 node_layer=$(oci_layer node "$node_key" app fill_node)
 deps=$(oci_layer deps "$(inputs_hash "$REPO_DIR/package.json" "$REPO_DIR/package-lock.json" "$HACK_DIR/prune-node-modules.sh")-$self" app fill_deps)
-app_controller=$(oci_layer app-controller "$(tree_hash package.json src)-$self" app fill_app_controller)
-app_agent=$(oci_layer app-agent "$(tree_hash package.json src proto native/build/seqpacket.node)-$self" app fill_app_agent)
+app_controller=$(oci_layer app-controller "$(tree_hash package.json tsconfig.json tsconfig.build.json src)-$self" app fill_app_controller)
+app_agent=$(oci_layer app-agent "$(tree_hash package.json tsconfig.json tsconfig.build.json src proto native/build/seqpacket.node)-$self" app fill_app_agent)
 
 labels="\"org.opencontainers.image.version\":\"$version\""
-controller_config="\"User\":\"65532:65532\",\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"NODE_ENV=production\"],\"Entrypoint\":$(oci_json_array /usr/local/bin/node "$app/src/cli/controller.ts"),\"WorkingDir\":\"$app\",\"Labels\":{$labels,\"org.opencontainers.image.title\":\"ckpt-controller\"}"
-agent_config="\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"NODE_ENV=production\"],\"Entrypoint\":$(oci_json_array /usr/local/bin/node "$app/src/cli/agent.ts"),\"WorkingDir\":\"$app\",\"Labels\":{$labels,\"org.opencontainers.image.title\":\"ckpt-agent\"}"
+controller_config="\"User\":\"65532:65532\",\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"NODE_ENV=production\"],\"Entrypoint\":$(oci_json_array /usr/local/bin/node "$app/src/cli/controller.js"),\"WorkingDir\":\"$app\",\"Labels\":{$labels,\"org.opencontainers.image.title\":\"ckpt-controller\"}"
+agent_config="\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"NODE_ENV=production\"],\"Entrypoint\":$(oci_json_array /usr/local/bin/node "$app/src/cli/agent.js"),\"WorkingDir\":\"$app\",\"Labels\":{$labels,\"org.opencontainers.image.title\":\"ckpt-agent\"}"
 
 key=$(printf '%s\n' "$controller_ref" "$agent_ref" "$controller_config" "$agent_config" \
   "$(cat "$base_controller/digest" "$base_agent/digest" "$node_layer/digest" "$deps/digest" "$app_controller/digest" "$app_agent/digest")" \
