@@ -11,6 +11,6 @@ if [ -n "$procs" ]; then echo "processes left behind:"$'\n'"$procs" >&2; status=
 mounts=$(grep -E '/tmp/ckpt-(cp|node)\.' /proc/self/mountinfo || true)
 if [ -n "$mounts" ]; then echo "mounts left behind:"$'\n'"$mounts" >&2; status=1; fi
 cgroups=(/sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/*/ckpt-restore)
-if [ ${#cgroups[@]} -gt 0 ]; then echo "cgroups left behind: ${cgroups[*]}" >&2; status=1; fi
+if [ ${#cgroups[@]} -gt 0 ]; then echo "cgroups left behind: ${cgroups[*]}"$'\n'"$(find "${cgroups[@]}" -mindepth 1 -maxdepth 1 -type d)" >&2; status=1; fi
 [ $status -eq 0 ] && log "no leftovers"
 exit $status

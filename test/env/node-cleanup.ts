@@ -9,6 +9,11 @@ import { dirname, join } from 'node:path';
 import { isAlive, removeScratch } from './scratch.ts';
 import { sleep } from './run.ts';
 
+/** Cgroups the node's runtimes create: containerd's namespace parent and the restore tests' parent. */
+function isContainerCgroup(dir: string): boolean {
+  return /\/(k8s\.io|ckpt-restore)\/[^/]+$/.test(dir);
+}
+
 interface ProcEntry { pid: number; ppid: number; mntNs: string }
 
 async function listProcs(): Promise<ProcEntry[]> {
@@ -50,7 +55,20 @@ async function runcStates(nodePid: number): Promise<Array<{ initPid: number; cgr
   return found;
 }
 
-async function thawAndCollect(cgroups: string[], pids: Set<number>): Promise<void> {
+/** The v1 and v2 cgroup directories a process is in, from /proc/<pid>/cgroup. */
+async function cgroupsOf(pid: number): Promise<string[]> {
+  const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  const dirs: string[] = [];
+  for (const line of text.split('\n')) {
+    const [, controllers = '', path] = line.split(':');
+    if (path === undefined || path === '/') continue;
+    if (controllers === '') dirs.push(join('/sys/fs/cgroup', path));
+    else dirs.push(join('/sys/fs/cgroup', controllers.replace(/^name=/, '').split(',')[0] ?? '', path));
+  }
+  return dirs;
+}
+
+async function thawAndCollect(cgroups: Set<string>, pids: Set<number>): Promise<void> {
   for (const cg of cgroups) {
     if (cg.includes('/freezer/')) await writeFile(join(cg, 'freezer.state'), 'THAWED').catch(() => undefined);
     const procs = await readFile(join(cg, 'cgroup.procs'), 'utf8').catch(() => '');
@@ -58,18 +76,24 @@ async function thawAndCollect(cgroups: string[], pids: Set<number>): Promise<voi
   }
 }
 
+/** Removes a cgroup tree. A killed task stays in its cgroup until it is reaped, so EBUSY is retried for a while. */
 async function removeCgroup(dir: string): Promise<void> {
   let entries;
   try { entries = await readdir(dir, { withFileTypes: true }); } catch { return; }
   for (const e of entries) if (e.isDirectory()) await removeCgroup(join(dir, e.name));
-  await rmdir(dir).catch(() => undefined);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try { await rmdir(dir); return; } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY') return;
+      await sleep(50);
+    }
+  }
 }
 
 /** Removes a node session given its scratch directory and the mount namespace (mnt:[inode]) its processes share. */
 export async function cleanupNode(run: string, nodeMntNs: string | undefined): Promise<void> {
   const member = nodeMntNs === undefined ? undefined : (await listProcs()).find((p) => p.mntNs === nodeMntNs);
   const states = member !== undefined ? await runcStates(member.pid) : [];
-  const cgroups = states.flatMap((s) => s.cgroups);
+  const cgroups = new Set(states.flatMap((s) => s.cgroups));
   for (let round = 0; round < 50; round++) {
     const procs = await listProcs();
     const victims = new Set<number>(states.map((s) => s.initPid).filter((p) => p > 0 && isAlive(p)));
@@ -80,6 +104,10 @@ export async function cleanupNode(run: string, nodeMntNs: string | undefined): P
       grew = false;
       for (const p of procs) if (victims.has(p.ppid) && !victims.has(p.pid)) { victims.add(p.pid); grew = true; }
     }
+    // Container processes whose runc state is gone still name their cgroups.
+    for (const pid of victims) {
+      for (const cg of await cgroupsOf(pid)) if (isContainerCgroup(cg)) cgroups.add(cg);
+    }
     await thawAndCollect(cgroups, victims);
     victims.delete(process.pid);
     if (victims.size === 0) break;
@@ -88,6 +116,6 @@ export async function cleanupNode(run: string, nodeMntNs: string | undefined): P
   }
   for (const cg of cgroups) await removeCgroup(cg);
   // The per-namespace parent runc made (k8s.io); rmdir leaves it when another node still uses it.
-  for (const cg of new Set(cgroups.map((c) => dirname(c)))) await rmdir(cg).catch(() => undefined);
+  for (const cg of new Set([...cgroups].map((c) => dirname(c)))) await rmdir(cg).catch(() => undefined);
   await removeScratch(run);
 }
