@@ -13,11 +13,13 @@
 //  3. the controller's RSS with 10,000 ContainerCheckpoints and 10,000 pods
 //     in its caches (a fresh control plane).
 //
-//   node bench/controller.ts [--sizes=1000,5000] [--rss=10000] [--workers=N] [--json=FILE]
+//   node bench/controller.ts [--sizes=1000,5000] [--rss=10000] [--workers=N] [--node-options=...] [--compiled] [--json=FILE]
 //
 // Prints a Markdown table per part and, with --json, the raw numbers.
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ContainerCheckpoint } from '../src/api/container-checkpoint.ts';
 import { resources } from '../src/api/names.ts';
@@ -26,6 +28,7 @@ import { KubeClient } from '../src/runtime/kube/kube-client.ts';
 import { formatMicroTime } from '../src/runtime/kube/micro-time.ts';
 import type { KubeObject } from '../src/runtime/kube/object.ts';
 import { coreResources } from '../src/runtime/kube/resource.ts';
+import { repoDir } from '../test/env/paths.ts';
 import { waitFor } from '../test/env/run.ts';
 import { createApiPods, createNamespace, ensureNode } from '../test/support/api-pods.ts';
 import { TestCluster } from '../test/support/cluster.ts';
@@ -42,6 +45,8 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
     // V8 options for the controller process, as a Deployment would set them in NODE_OPTIONS.
     'node-options': { type: 'string' },
+    // Run the JavaScript that the images run (tsc -p tsconfig.build.json) instead of the TypeScript sources.
+    compiled: { type: 'boolean', default: false },
   },
 });
 const sizes = flags.sizes.split(',').filter((x) => x !== '').map(Number);
@@ -51,6 +56,13 @@ const nodes = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
 const controllerArgs = ['--log-level=info', ...(flags.workers !== undefined ? [`--workers=${flags.workers}`] : [])];
 
 const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`); };
+
+/** Compiles src/ as the image build does (into dist/src, beside node_modules so imports resolve). */
+function compile(): string {
+  execFileSync(join(repoDir, 'node_modules', '.bin', 'tsc'), ['-p', join(repoDir, 'tsconfig.build.json')], { stdio: 'inherit' });
+  return join(repoDir, 'dist', 'src', 'cli', 'controller.js');
+}
+const compiledEntrypoint = flags.compiled ? compile() : undefined;
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -136,7 +148,11 @@ class Bench {
 
   async startController(): Promise<OperatorProcess> {
     const nodeOptions = flags['node-options'];
-    this.controller = await startController(this.cluster, { args: controllerArgs, ...(nodeOptions !== undefined ? { env: { NODE_OPTIONS: nodeOptions } } : {}) });
+    this.controller = await startController(this.cluster, {
+      args: controllerArgs,
+      ...(nodeOptions !== undefined ? { env: { NODE_OPTIONS: nodeOptions } } : {}),
+      ...(compiledEntrypoint !== undefined ? { entrypoint: compiledEntrypoint } : {}),
+    });
     return this.controller;
   }
 
@@ -288,6 +304,7 @@ interface RssResult {
   /** RSS of the same process with empty caches, before any pod or checkpoint existed. */
   baselineRssMiB: number;
   nodeOptions: string;
+  compiled: boolean;
 }
 
 async function memory(n: number): Promise<RssResult> {
@@ -323,7 +340,7 @@ async function memory(n: number): Promise<RssResult> {
       return v === undefined ? undefined : v / 2 ** 20;
     };
     return {
-      checkpoints: n, pods: n, rssMiB: best.rssMiB, hwmMiB: best.hwmMiB, baselineRssMiB: baseline.rssMiB, nodeOptions: flags['node-options'] ?? '',
+      checkpoints: n, pods: n, rssMiB: best.rssMiB, hwmMiB: best.hwmMiB, baselineRssMiB: baseline.rssMiB, nodeOptions: flags['node-options'] ?? '', compiled: flags.compiled,
       heapUsedMiB: mib('nodejs_heap_size_used_bytes'), heapTotalMiB: mib('nodejs_heap_size_total_bytes'), externalMiB: mib('nodejs_external_memory_bytes'),
     };
   } finally {
@@ -356,8 +373,8 @@ async function main(): Promise<void> {
   }
   if (results.rss !== undefined) {
     const r = results.rss;
-    lines.push('| checkpoints | pods | NODE_OPTIONS | RSS (MiB) | peak RSS (MiB) | RSS with empty caches (MiB) | V8 heap used / total (MiB) | external (MiB) |', '|---|---|---|---|---|---|---|---|',
-      `| ${String(r.checkpoints)} | ${String(r.pods)} | ${r.nodeOptions === '' ? '-' : `\`${r.nodeOptions}\``} | ${f1(r.rssMiB)} | ${f1(r.hwmMiB)} | ${f1(r.baselineRssMiB)} | ${f1(r.heapUsedMiB)} / ${f1(r.heapTotalMiB)} | ${f1(r.externalMiB)} |`);
+    lines.push('| checkpoints | pods | code | NODE_OPTIONS | RSS (MiB) | peak RSS (MiB) | RSS with empty caches (MiB) | V8 heap used / total (MiB) | external (MiB) |', '|---|---|---|---|---|---|---|---|---|',
+      `| ${String(r.checkpoints)} | ${String(r.pods)} | ${r.compiled ? 'compiled JS' : 'TypeScript'} | ${r.nodeOptions === '' ? '-' : `\`${r.nodeOptions}\``} | ${f1(r.rssMiB)} | ${f1(r.hwmMiB)} | ${f1(r.baselineRssMiB)} | ${f1(r.heapUsedMiB)} / ${f1(r.heapTotalMiB)} | ${f1(r.externalMiB)} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify(results, null, 2)}\n`);

@@ -90,6 +90,8 @@ describe('checkpoint controller restarts', () => {
     assert.deepEqual(failed, ['orphaned: AgentLost']);
     assertExactlyOnce([...agents, dying], history, all);
     assert.equal(agents.reduce((a, d) => a + d.counts.succeeded, 0), 60);
+    // Twenty checkpoints queued per node, two workers racing for two slots.
+    for (const a of agents) assert.ok(a.counts.peakRunning <= 2, `an agent ran ${String(a.counts.peakRunning)} checkpoints at once with 2 slots`);
   });
 
   it('resumes its watches and loses nothing when the kube-apiserver restarts', async () => {

@@ -188,4 +188,16 @@ describe('LeaderElector on a real Lease', () => {
     b.stop.abort();
     await b.end;
   });
+
+  it('releases the lease on shutdown when it changed since the last renewal', async () => {
+    // As when a renewal cut short by the shutdown lands after all: the
+    // version the leader last saw is stale, and the release must not give up.
+    const a = run(candidate('stale-view', 'stale'));
+    await waitUntil('a to lead', () => a.elector.isLeader(), 10_000);
+    const lease = await holder('stale');
+    await admin.update<Lease>(coreResources.leases, { ...lease, metadata: { ...lease.metadata, annotations: { touched: 'yes' } } });
+    a.stop.abort();
+    assert.equal(await a.end, 'shutdown');
+    assert.equal((await holder('stale')).spec?.holderIdentity, '', 'the lease was not released');
+  });
 });

@@ -14,10 +14,7 @@
 //  - on deletion it lets the archive finalizer go, as the agent does once the
 //    files are gone.
 // The reconciler mirrors src/agent/worker/reconciler.ts line by line; change
-// both together. It shares the agent's known gap too: the slot check and the
-// claim are not atomic, so up to workers (maxConcurrent + 2) checkpoints can
-// be claimed at once. One deliberate difference: result writes are retried
-// on transient API errors (untilDelivered below), which the agent lacks.
+// both together.
 //
 // It runs as the agent's ServiceAccount (deploy/base/rbac/agent.yaml), never
 // as admin, so a permission the protocol needs and the agent lacks fails here
@@ -37,7 +34,6 @@ import { agentLeaseName } from '../../src/controller/checkpoint/agent-lease.ts';
 import { sleep, systemClock } from '../../src/runtime/clock.ts';
 import type { ReconcileContext, Reconciler, ReconcileResult } from '../../src/runtime/controller/reconciler.ts';
 import type { CacheReader } from '../../src/runtime/informer/object-cache.ts';
-import { isApiError } from '../../src/runtime/kube/api-error.ts';
 import { KubeClient } from '../../src/runtime/kube/kube-client.ts';
 import { createLogger, errorFields, type Logger } from '../../src/runtime/logging/logger.ts';
 import { Manager } from '../../src/runtime/manager/manager.ts';
@@ -232,6 +228,7 @@ class DoubleReconciler implements Reconciler {
     const uid = c.metadata.uid ?? key;
     if (c.metadata.deletionTimestamp !== undefined) {
       await this.jobs.cancel(uid, 'the ContainerCheckpoint is being deleted');
+      this.jobs.forget(uid);
       if ((c.metadata.finalizers ?? []).includes(archiveFinalizer)) {
         // The agent removes the checkpoint's files here; the double has none.
         await removeFinalizer(this.client, resources.containerCheckpoints, c, archiveFinalizer, ctx.signal);
@@ -240,15 +237,33 @@ class DoubleReconciler implements Reconciler {
       return undefined;
     }
     if (c.status?.nodeName !== this.d.nodeName) return undefined;
-    if (isFinished(c)) return undefined;
-    if (c.status.agent !== undefined) return undefined;
+    if (isFinished(c)) {
+      this.jobs.forget(uid);
+      return undefined;
+    }
+    if (c.status.agent !== undefined) {
+      const lostResponse = c.status.agent.identity === this.d.identity && !this.jobs.begunBefore(uid);
+      if (!lostResponse || this.d.isSilenced() || this.d.mode === 'silent-after-claim') return undefined;
+      if (!this.jobs.reserve(uid, this.maxConcurrent)) return { requeueAfterMs: 500 };
+      this.d.noteClaim({ uid, key, identity: this.d.identity, at: Date.now() });
+      this.jobs.start(uid, (signal) => this.job(c, signal));
+      this.d.counts.peakRunning = Math.max(this.d.counts.peakRunning, this.jobs.size);
+      return undefined;
+    }
     const ready = c.status.conditions?.find((x) => x.type === conditionTypes.ready);
     if (ready?.reason !== readyReasons.pending) return undefined;
-    if (!this.jobs.accepts() || this.d.isSilenced()) return { requeueAfterMs: 1000 };
-    if (this.jobs.size >= this.maxConcurrent) return { requeueAfterMs: 500 };
-    const mine = await this.status.update(resources.containerCheckpoints, { ...c, status: claimed(c, this.d.identity, new Date()) }, ctx.signal);
+    if (this.d.isSilenced()) return { requeueAfterMs: 1000 };
+    if (!this.jobs.reserve(uid, this.maxConcurrent)) return { requeueAfterMs: this.jobs.accepts() ? 500 : 1000 };
+    let mine: Ckpt;
+    try {
+      mine = await this.status.update(resources.containerCheckpoints, { ...c, status: claimed(c, this.d.identity, new Date()) }, ctx.signal);
+    } catch (err) {
+      this.jobs.release(uid);
+      throw err;
+    }
     this.d.noteClaim({ uid, key, identity: this.d.identity, at: Date.now() });
     if (this.d.mode === 'silent-after-claim') {
+      this.jobs.release(uid);
       this.d.silence();
       return undefined;
     }
@@ -267,14 +282,14 @@ class DoubleReconciler implements Reconciler {
       if (this.d.mode === 'slow') await sleep(systemClock, this.d.workMs, signal);
       if (this.d.isSilenced()) return;
       for (const target of c.status?.containers ?? []) {
-        await untilDelivered(() => mutateStatus(this.client, ns, name, (x) => {
+        await mutateStatus(this.client, ns, name, (x) => {
           if (!mine(x)) return undefined;
           return failure === undefined ? containerDone(x.status ?? {}, target.name, fakeDump(x, target.name)) : containerFailed(x.status ?? {}, target.name, failure.reason, failure.message);
-        }, signal), signal);
+        }, { signal });
         if (failure !== undefined) break;
       }
       if (this.d.isSilenced()) return;
-      await untilDelivered(() => mutateStatus(this.client, ns, name, (x) => (mine(x) ? finished(x, x.status ?? {}, new Date(), failure) : undefined), signal), signal);
+      await mutateStatus(this.client, ns, name, (x) => (mine(x) ? finished(x, x.status ?? {}, new Date(), failure) : undefined), { signal });
       if (failure === undefined) this.d.counts.succeeded++;
       else this.d.counts.failed++;
     } catch (err) {
@@ -284,27 +299,6 @@ class DoubleReconciler implements Reconciler {
       }
       if (signal.aborted || this.d.isSilenced()) return;
       this.d.logger().warn(errorFields(err), 'could not record the outcome');
-    }
-  }
-}
-
-/**
- * Retries a status write that met no API server (restarting, unreachable) or
- * a 5xx/429 until it lands or the job is aborted. The agent does not do this
- * yet (its mutateStatus retries conflicts only, so a result written during an
- * API server restart is dropped and the checkpoint later fails
- * DeadlineExceeded); the double does what the protocol needs, so that the
- * controller's own guarantees can be told apart from that gap.
- */
-async function untilDelivered<T>(write: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 5000)) {
-    try {
-      return await write();
-    } catch (err) {
-      const transient = !(err instanceof StatusRefusedError || err instanceof CheckpointGoneError)
-        && (!isApiError(err) || err.code >= 500 || err.code === 429);
-      if (!transient || signal.aborted) throw err;
-      await sleep(systemClock, delayMs, signal);
     }
   }
 }

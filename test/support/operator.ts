@@ -68,11 +68,13 @@ const node24 = join(repoDir, 'node_modules', '.bin', 'node');
 export interface ControllerOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** The controller's main module (default src/cli/controller.ts; the bench also runs the compiled one). */
+  entrypoint?: string;
 }
 
 export async function startController(cluster: TestCluster, o: ControllerOptions = {}): Promise<OperatorProcess> {
   const kubeconfig = await cluster.serviceAccountKubeconfig('ckpt-system', 'ckpt-controller');
-  const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', node24, join(repoDir, 'src', 'cli', 'controller.ts'),
+  const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', node24, o.entrypoint ?? join(repoDir, 'src', 'cli', 'controller.ts'),
     `--kubeconfig=${kubeconfig}`, '--health-port=0', '--health-host=127.0.0.1', '--agent-wait=10s', ...(o.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env },
   });

@@ -129,7 +129,7 @@ export async function runCheckpointJob(d: JobDeps, claimed: Ckpt, signal: AbortS
       } catch (err) {
         const f = toDumpFailure(err);
         d.metrics.dumps.inc({ result: 'failed', reason: f.reason });
-        await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerFailed(c.status ?? {}, target.name, f.containerReason, f.message) : undefined), signal).catch(() => undefined);
+        await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerFailed(c.status ?? {}, target.name, f.containerReason, f.message) : undefined), { signal }).catch(() => undefined);
         throw f;
       }
       d.metrics.dumps.inc({ result: 'succeeded', reason: '' });
@@ -139,7 +139,7 @@ export async function runCheckpointJob(d: JobDeps, claimed: Ckpt, signal: AbortS
       if (r.stats !== undefined) d.metrics.observeStats(r.stats);
       log.info({ container: target.name, archive: r.archive.path, bytes: r.archive.sizeBytes.toString(), dumpMs: Math.round(r.dumpMillis), archiveMs: Math.round(r.archiveMillis) }, 'container checkpointed');
       // A refusal here (the controller failed the checkpoint meanwhile) stops the job below.
-      await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerDone(c.status ?? {}, target.name, r) : undefined), signal);
+      await mutateStatus(d.client, ns, name, (c) => (mine(c) ? containerDone(c.status ?? {}, target.name, r) : undefined), { signal });
     }
   } catch (err) {
     if (err instanceof CheckpointGoneError || err instanceof StatusRefusedError) {

@@ -3,9 +3,16 @@
 // retrying on conflict (the controller may write meanwhile). The change
 // function sees the current object and may refuse (return undefined), e.g.
 // when the controller has already failed the checkpoint: the job then stops.
+//
+// A result is the one thing a dump cannot redo, so a write that meets an API
+// server that is restarting, overloaded or unreachable is retried with
+// backoff for a while (retryForMs) rather than dropped: otherwise a
+// checkpoint that succeeded on disk would end DeadlineExceeded.
 import type { ContainerCheckpoint, ContainerCheckpointStatus } from '../../api/container-checkpoint.ts';
 import { resources } from '../../api/names.ts';
-import { isConflict, isNotFound } from '../../runtime/kube/api-error.ts';
+import { Backoff } from '../../runtime/backoff.ts';
+import { sleep, systemClock, type Clock } from '../../runtime/clock.ts';
+import { isConflict, isNotFound, isTransient } from '../../runtime/kube/api-error.ts';
 import type { KubeClient } from '../../runtime/kube/kube-client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 
@@ -19,22 +26,48 @@ export class StatusRefusedError extends Error {
   override readonly name = 'StatusRefusedError';
 }
 
-export async function mutateStatus(client: KubeClient, namespace: string, name: string,
-  change: (c: Ckpt) => ContainerCheckpointStatus | undefined, signal?: AbortSignal, attempts = 10): Promise<Ckpt> {
-  for (let i = 0; ; i++) {
-    let current: Ckpt;
+export interface MutateOptions {
+  signal?: AbortSignal;
+  /** Conflicts in a row before giving up (default 10). */
+  conflictAttempts?: number;
+  /** How long transient failures are retried (default 120 s). */
+  retryForMs?: number;
+  clock?: Clock;
+}
+
+export type StatusClient = Pick<KubeClient, 'get' | 'updateStatus'>;
+
+export async function mutateStatus(client: StatusClient, namespace: string, name: string,
+  change: (c: Ckpt) => ContainerCheckpointStatus | undefined, o: MutateOptions = {}): Promise<Ckpt> {
+  const clock = o.clock ?? systemClock;
+  const giveUpAt = clock.now() + (o.retryForMs ?? 120_000);
+  const backoff = new Backoff({ initialMs: 200, maxMs: 5000 });
+  let conflicts = 0;
+  for (;;) {
     try {
-      current = await client.get<Ckpt>(resources.containerCheckpoints, name, namespace, signal);
+      return await attempt(client, namespace, name, change, o.signal);
     } catch (err) {
-      if (isNotFound(err)) throw new CheckpointGoneError(`${namespace}/${name} was deleted`, { cause: err });
-      throw err;
-    }
-    const status = change(current);
-    if (status === undefined) throw new StatusRefusedError(`${namespace}/${name} is no longer ours to update`);
-    try {
-      return await client.updateStatus<Ckpt>(resources.containerCheckpoints, { ...current, status }, signal === undefined ? {} : { signal });
-    } catch (err) {
-      if (!isConflict(err) || i + 1 >= attempts) throw err;
+      if (isConflict(err)) {
+        if (++conflicts >= (o.conflictAttempts ?? 10)) throw err;
+        continue;
+      }
+      const delay = backoff.next();
+      if (!isTransient(err) || o.signal?.aborted === true || clock.now() + delay > giveUpAt) throw err;
+      await sleep(clock, delay, o.signal);
     }
   }
+}
+
+async function attempt(client: StatusClient, namespace: string, name: string,
+  change: (c: Ckpt) => ContainerCheckpointStatus | undefined, signal: AbortSignal | undefined): Promise<Ckpt> {
+  let current: Ckpt;
+  try {
+    current = await client.get<Ckpt>(resources.containerCheckpoints, name, namespace, signal);
+  } catch (err) {
+    if (isNotFound(err)) throw new CheckpointGoneError(`${namespace}/${name} was deleted`, { cause: err });
+    throw err;
+  }
+  const status = change(current);
+  if (status === undefined) throw new StatusRefusedError(`${namespace}/${name} is no longer ours to update`);
+  return client.updateStatus<Ckpt>(resources.containerCheckpoints, { ...current, status }, signal === undefined ? {} : { signal });
 }

@@ -65,3 +65,18 @@ export function isAlreadyExists(err: unknown): boolean {
 export function isExpired(err: unknown): boolean {
   return err instanceof ApiError && err.code === 410;
 }
+
+/** No response arrived: connection refused or reset, DNS, TLS, or the request timed out. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+}
+
+/**
+ * Worth retrying unchanged: the request met no API server (a restart, a
+ * network blip), or the server was overloaded (429), timed out (408) or
+ * failed (5xx). The caller's own abort is neither.
+ */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof ApiError) return err.code >= 500 || err.code === 429 || err.code === 408;
+  return err instanceof TransportError;
+}

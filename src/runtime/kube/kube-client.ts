@@ -7,7 +7,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { CredentialSource } from './credentials.ts';
-import { apiErrorFrom } from './api-error.ts';
+import { apiErrorFrom, TransportError } from './api-error.ts';
 import type { KubeList, KubeObject, Status, WatchEvent, WatchEventType } from './object.ts';
 import { resourcePath, type ResourceType } from './resource.ts';
 
@@ -324,10 +324,9 @@ export class KubeClient {
       return res;
     } catch (err) {
       this.opts.onResponse?.({ method: req.method, path: req.path, code: undefined, durationMs: performance.now() - started });
-      if (signal?.aborted === true && req.signal?.aborted !== true) {
-        throw new Error(`${req.method} ${req.path}: no response within ${timeoutMs} ms`, { cause: err });
-      }
-      throw err;
+      if (req.signal?.aborted === true) throw err;
+      if (signal?.aborted === true) throw new TransportError(`${req.method} ${req.path}: no response within ${timeoutMs} ms`, { cause: err });
+      throw new TransportError(`${req.method} ${req.path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -375,7 +374,7 @@ function readBody(res: IncomingMessage, req: HttpRequest): Promise<string> {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => { resolve(Buffer.concat(chunks).toString('utf8')); });
-    res.on('error', (err) => { reject(new Error(`${req.method} ${req.path}: reading the response failed`, { cause: err })); });
+    res.on('error', (err) => { reject(new TransportError(`${req.method} ${req.path}: reading the response failed`, { cause: err })); });
   });
 }
 

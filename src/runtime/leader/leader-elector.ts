@@ -204,20 +204,39 @@ export class LeaderElector {
     }
   }
 
+  /** The lease as last seen, if it names this candidate as the holder. */
+  private heldLease(): Lease | undefined {
+    return this.observed?.holderIdentity === this.identity ? this.observedLease : undefined;
+  }
+
   private async release(): Promise<void> {
-    const lease = this.observedLease;
-    if (lease === undefined || this.observed?.holderIdentity !== this.identity) return;
-    const now = formatMicroTime(this.clock.now());
-    const record: LeaderRecord = {
-      holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now,
-      leaseTransitions: this.observed.leaseTransitions,
-    };
+    if (this.heldLease() === undefined) return;
+    const signal = AbortSignal.timeout(this.renewDeadlineMs);
     try {
-      const updated = await this.lock.update(lease, record, AbortSignal.timeout(this.renewDeadlineMs));
-      this.observe(updated);
-      this.log.info('released the lease');
+      // A renewal cut short by the shutdown may have landed all the same,
+      // leaving the lease seen here one version behind: on a conflict, read
+      // it again and release it if it is still ours.
+      for (let attempt = 0; ; attempt++) {
+        const lease = this.heldLease();
+        if (lease === undefined) return;
+        const now = formatMicroTime(this.clock.now());
+        const record: LeaderRecord = {
+          holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now,
+          leaseTransitions: recordOf(lease).leaseTransitions,
+        };
+        try {
+          this.observe(await this.lock.update(lease, record, signal));
+          this.log.info('released the lease');
+          return;
+        } catch (err) {
+          if (!isConflict(err) || attempt > 0) throw err;
+          const fresh = await this.lock.get(signal);
+          if (fresh === undefined) return;
+          this.observe(fresh);
+        }
+      }
     } catch (err) {
-      // A conflict means someone already moved on; the lease expires anyway otherwise.
+      // The lease expires anyway; others only wait out its duration.
       this.log.warn(errorFields(err), 'could not release the lease');
     }
   }
