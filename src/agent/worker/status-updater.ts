@@ -7,12 +7,14 @@
 // A result is the one thing a dump cannot redo, so a write that meets an API
 // server that is restarting, overloaded or unreachable is retried with
 // backoff for a while (retryForMs) rather than dropped: otherwise a
-// checkpoint that succeeded on disk would end DeadlineExceeded.
+// checkpoint that succeeded on disk would end DeadlineExceeded. Right after
+// a restart the API server also answers 401 and 403 until its authenticator
+// and RBAC caches have synced, so those are retried within the same window.
 import type { ContainerCheckpoint, ContainerCheckpointStatus } from '../../api/container-checkpoint.ts';
 import { resources } from '../../api/names.ts';
 import { Backoff } from '../../runtime/backoff.ts';
 import { sleep, systemClock, type Clock } from '../../runtime/clock.ts';
-import { isConflict, isNotFound, isTransient } from '../../runtime/kube/api-error.ts';
+import { isApiError, isConflict, isNotFound, isTransient } from '../../runtime/kube/api-error.ts';
 import type { KubeClient } from '../../runtime/kube/kube-client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 
@@ -52,10 +54,14 @@ export async function mutateStatus(client: StatusClient, namespace: string, name
         continue;
       }
       const delay = backoff.next();
-      if (!isTransient(err) || o.signal?.aborted === true || clock.now() + delay > giveUpAt) throw err;
+      if (!mayPassLater(err) || o.signal?.aborted === true || clock.now() + delay > giveUpAt) throw err;
       await sleep(clock, delay, o.signal);
     }
   }
+}
+
+function mayPassLater(err: unknown): boolean {
+  return isTransient(err) || (isApiError(err) && (err.code === 401 || err.code === 403));
 }
 
 async function attempt(client: StatusClient, namespace: string, name: string,

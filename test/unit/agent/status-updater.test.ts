@@ -82,6 +82,12 @@ describe('mutateStatus', () => {
     assert.ok(clock.slept.every((ms, i) => i === 0 || ms >= (clock.slept[i - 1] ?? 0)), `pauses grow: ${clock.slept.join(', ')}`);
   });
 
+  it('rides out the refusals of an API server whose authenticator and RBAC caches are still warming up', async () => {
+    const c = new ScriptedClient({ get: [api(401, 'Unauthorized')], update: [api(403, 'Forbidden')] });
+    await mutateStatus(c, 'ns', 'c', mark, { clock: new JumpingClock() });
+    assert.equal(c.written.length, 1);
+  });
+
   it('stops retrying when the retry window is spent', async () => {
     const clock = new JumpingClock();
     const c = new ScriptedClient({ get: Array.from({ length: 1000 }, () => new TransportError('connect ECONNREFUSED')) });
