@@ -6,6 +6,7 @@
 // are on host mounts in each overlay, its thread pool fits its concurrency,
 // and every metric the Grafana dashboard queries is one the code exports.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -76,6 +77,13 @@ describe('deploy/ settings and the code that reads them', () => {
       assert.equal(config.leaderElect, true, 'two replicas need leader election');
       assert.equal(config.namespace, 'ckpt-system');
       assertProbes(c, config.healthPort);
+      // Node refuses to start on an option it does not know in NODE_OPTIONS.
+      const nodeOptions = envOf(c).NODE_OPTIONS;
+      assert.ok(nodeOptions !== undefined, 'the controller sets NODE_OPTIONS');
+      execFileSync(process.execPath, ['-e', '0'], { env: { NODE_OPTIONS: nodeOptions }, stdio: 'pipe' });
+      const heapCapMiB = Number(/--max-old-space-size=(\d+)/.exec(nodeOptions)?.[1]);
+      const limitMiB = Number(/^(\d+)Mi$/.exec(String(c.resources?.limits?.memory))?.[1]);
+      assert.ok(heapCapMiB > 0 && heapCapMiB <= limitMiB * 0.8, `the V8 heap cap (${heapCapMiB} MiB) leaves room below the memory limit (${limitMiB} MiB)`);
     });
 
     it(`${overlay}: the agent's environment loads; runc root and archive root are host mounts`, async () => {
