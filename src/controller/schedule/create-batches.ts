@@ -4,7 +4,7 @@
 // deterministic, so AlreadyExists means an earlier attempt (maybe before a
 // crash) created it: done.
 import { resources } from '../../api/names.ts';
-import { ApiError, isAlreadyExists } from '../../runtime/kube/api-error.ts';
+import { ApiError, isAlreadyExists, isTransient } from '../../runtime/kube/api-error.ts';
 import type { KubeClient } from '../../runtime/kube/kube-client.ts';
 import type { Checkpoint } from './schedule-object.ts';
 
@@ -46,8 +46,8 @@ export async function createInBatches(
   return out;
 }
 
-// 4xx other than Conflict and TooManyRequests: the request itself is wrong
-// for this server, and the same request will be refused again.
+// An answer that is neither transient nor a conflict: the request itself is
+// wrong for this server, and the same request will be refused again.
 function isPermanent(err: unknown): boolean {
-  return err instanceof ApiError && err.code >= 400 && err.code < 500 && err.code !== 409 && err.code !== 429 && err.code !== 408;
+  return err instanceof ApiError && !isTransient(err) && err.code !== 409;
 }
