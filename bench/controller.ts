@@ -13,7 +13,7 @@
 //  3. the controller's RSS with 10,000 ContainerCheckpoints and 10,000 pods
 //     in its caches (a fresh control plane).
 //
-//   node bench/controller.ts [--sizes=1000,5000] [--rss=10000] [--workers=N] [--node-options=...] [--compiled] [--json=FILE]
+//   node bench/controller.ts [--sizes=1000,5000] [--rss=10000] [--workers=N] [--deployment | --compiled] [--node-options=...] [--json=FILE]
 //
 // Prints a Markdown table per part and, with --json, the raw numbers.
 import { execFileSync } from 'node:child_process';
@@ -21,6 +21,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import type { ContainerCheckpoint } from '../src/api/container-checkpoint.ts';
 import { resources } from '../src/api/names.ts';
 import { Informer } from '../src/runtime/informer/informer.ts';
@@ -47,6 +49,8 @@ const { values: flags } = parseArgs({
     'node-options': { type: 'string' },
     // Run the JavaScript that the images run (tsc -p tsconfig.build.json) instead of the TypeScript sources.
     compiled: { type: 'boolean', default: false },
+    // As deploy/base runs it: compiled, with the Deployment's NODE_OPTIONS and MALLOC_ARENA_MAX.
+    deployment: { type: 'boolean', default: false },
   },
 });
 const sizes = flags.sizes.split(',').filter((x) => x !== '').map(Number);
@@ -62,7 +66,19 @@ function compile(): string {
   execFileSync(join(repoDir, 'node_modules', '.bin', 'tsc'), ['-p', join(repoDir, 'tsconfig.build.json')], { stdio: 'inherit' });
   return join(repoDir, 'dist', 'src', 'cli', 'controller.js');
 }
-const compiledEntrypoint = flags.compiled ? compile() : undefined;
+const compiled = flags.compiled || flags.deployment;
+const compiledEntrypoint = compiled ? compile() : undefined;
+
+/** The controller container's literal env values from deploy/base, for the names the process reads at start. */
+async function deploymentEnv(): Promise<Record<string, string>> {
+  const doc = parse(await readFile(join(repoDir, 'deploy', 'base', 'controller', 'deployment.yaml'), 'utf8')) as V1Deployment;
+  const env = doc.spec?.template.spec?.containers[0]?.env ?? [];
+  return Object.fromEntries(env.filter((e) => ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'].includes(e.name) && e.value !== undefined).map((e) => [e.name, e.value ?? '']));
+}
+const controllerEnv: Record<string, string> = {
+  ...(flags.deployment ? await deploymentEnv() : {}),
+  ...(flags['node-options'] !== undefined ? { NODE_OPTIONS: flags['node-options'] } : {}),
+};
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -147,10 +163,8 @@ class Bench {
   }
 
   async startController(): Promise<OperatorProcess> {
-    const nodeOptions = flags['node-options'];
     this.controller = await startController(this.cluster, {
-      args: controllerArgs,
-      ...(nodeOptions !== undefined ? { env: { NODE_OPTIONS: nodeOptions } } : {}),
+      args: controllerArgs, env: controllerEnv,
       ...(compiledEntrypoint !== undefined ? { entrypoint: compiledEntrypoint } : {}),
     });
     return this.controller;
@@ -303,7 +317,7 @@ interface RssResult {
   externalMiB: number | undefined;
   /** RSS of the same process with empty caches, before any pod or checkpoint existed. */
   baselineRssMiB: number;
-  nodeOptions: string;
+  env: Record<string, string>;
   compiled: boolean;
 }
 
@@ -340,7 +354,7 @@ async function memory(n: number): Promise<RssResult> {
       return v === undefined ? undefined : v / 2 ** 20;
     };
     return {
-      checkpoints: n, pods: n, rssMiB: best.rssMiB, hwmMiB: best.hwmMiB, baselineRssMiB: baseline.rssMiB, nodeOptions: flags['node-options'] ?? '', compiled: flags.compiled,
+      checkpoints: n, pods: n, rssMiB: best.rssMiB, hwmMiB: best.hwmMiB, baselineRssMiB: baseline.rssMiB, env: controllerEnv, compiled,
       heapUsedMiB: mib('nodejs_heap_size_used_bytes'), heapTotalMiB: mib('nodejs_heap_size_total_bytes'), externalMiB: mib('nodejs_external_memory_bytes'),
     };
   } finally {
@@ -373,8 +387,9 @@ async function main(): Promise<void> {
   }
   if (results.rss !== undefined) {
     const r = results.rss;
-    lines.push('| checkpoints | pods | code | NODE_OPTIONS | RSS (MiB) | peak RSS (MiB) | RSS with empty caches (MiB) | V8 heap used / total (MiB) | external (MiB) |', '|---|---|---|---|---|---|---|---|---|',
-      `| ${String(r.checkpoints)} | ${String(r.pods)} | ${r.compiled ? 'compiled JS' : 'TypeScript'} | ${r.nodeOptions === '' ? '-' : `\`${r.nodeOptions}\``} | ${f1(r.rssMiB)} | ${f1(r.hwmMiB)} | ${f1(r.baselineRssMiB)} | ${f1(r.heapUsedMiB)} / ${f1(r.heapTotalMiB)} | ${f1(r.externalMiB)} |`);
+    const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(' ');
+    lines.push('| checkpoints | pods | code | environment | RSS (MiB) | peak RSS (MiB) | RSS with empty caches (MiB) | V8 heap used / total (MiB) | external (MiB) |', '|---|---|---|---|---|---|---|---|---|',
+      `| ${String(r.checkpoints)} | ${String(r.pods)} | ${r.compiled ? 'compiled JS' : 'TypeScript'} | ${env === '' ? '-' : `\`${env}\``} | ${f1(r.rssMiB)} | ${f1(r.hwmMiB)} | ${f1(r.baselineRssMiB)} | ${f1(r.heapUsedMiB)} / ${f1(r.heapTotalMiB)} | ${f1(r.externalMiB)} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   if (flags.json !== undefined) await writeFile(flags.json, `${JSON.stringify(results, null, 2)}\n`);
