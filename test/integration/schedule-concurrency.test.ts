@@ -3,31 +3,12 @@
 // checkpoints stay in progress until the test finishes them as an agent
 // would.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { scheduleRunLabel } from '../../src/api/names.ts';
-import { formatTime } from '../../src/runtime/kube/micro-time.ts';
-import { eventually, minute, nextInstant, runOf, schedule, ScheduleEnv } from '../support/schedule-env.ts';
-
-const iso = (t: Date | number): string => formatTime(typeof t === 'number' ? t : t.getTime());
+import { eventually, minute, nextInstant, runOf, schedule, iso, scheduleSuite } from '../support/schedule-env.ts';
 
 describe('schedule concurrencyPolicy', () => {
-  let env: ScheduleEnv | undefined;
-  const e = (): ScheduleEnv => {
-    if (env === undefined) throw new Error('no environment');
-    return env;
-  };
-
-  before(async () => {
-    env = await ScheduleEnv.start();
-  });
-
-  after(async () => {
-    await env?.stop();
-  });
-
-  afterEach(async () => {
-    await env?.reset();
-  });
+  const e = scheduleSuite();
 
   /** A schedule every 5 minutes over the namespace's pods, and its first two instants. */
   async function setUp(ns: string, pods: string[], policy: 'Allow' | 'Forbid' | 'Replace' | undefined) {

@@ -3,31 +3,12 @@
 // would, with archive sizes), in which order, what it never deletes, and what
 // happens to its checkpoints when the schedule itself is deleted.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { resources, scheduleRunLabel } from '../../src/api/names.ts';
-import { formatTime } from '../../src/runtime/kube/micro-time.ts';
-import { eventually, minute, nextInstant, runOf, schedule, ScheduleEnv, type Ckpt, type RunningController } from '../support/schedule-env.ts';
-
-const iso = (t: Date | number): string => formatTime(typeof t === 'number' ? t : t.getTime());
+import { eventually, minute, nextInstant, runOf, schedule, iso, scheduleSuite, type Ckpt, type RunningController } from '../support/schedule-env.ts';
 
 describe('schedule retention', () => {
-  let env: ScheduleEnv | undefined;
-  const e = (): ScheduleEnv => {
-    if (env === undefined) throw new Error('no environment');
-    return env;
-  };
-
-  before(async () => {
-    env = await ScheduleEnv.start();
-  });
-
-  after(async () => {
-    await env?.stop();
-  });
-
-  afterEach(async () => {
-    await env?.reset();
-  });
+  const e = scheduleSuite();
 
   /** Moves to t and waits for each schedule's run there; returns its checkpoints by schedule. */
   async function runAt(c: RunningController, ns: string, t: Date, schedules: Record<string, number>): Promise<Record<string, Ckpt[]>> {

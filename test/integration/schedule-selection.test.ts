@@ -3,34 +3,15 @@
 // not running, a run over 200 pods, and the opt-in policy, which the
 // checkpoint controller enforces on what a schedule creates.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { conditionOf } from '../../src/api/checkpoint-state.ts';
 import { resources, scheduleKindLabel, scheduleRunLabel } from '../../src/api/names.ts';
-import { formatTime } from '../../src/runtime/kube/micro-time.ts';
 import type { KubeObject } from '../../src/runtime/kube/object.ts';
 import { coreResources } from '../../src/runtime/kube/resource.ts';
-import { eventually, nextInstant, runOf, schedule, ScheduleEnv, type ClusterSched } from '../support/schedule-env.ts';
-
-const iso = (t: Date | number): string => formatTime(typeof t === 'number' ? t : t.getTime());
+import { eventually, nextInstant, runOf, schedule, iso, scheduleSuite, type ClusterSched } from '../support/schedule-env.ts';
 
 describe('schedule pod selection', () => {
-  let env: ScheduleEnv | undefined;
-  const e = (): ScheduleEnv => {
-    if (env === undefined) throw new Error('no environment');
-    return env;
-  };
-
-  before(async () => {
-    env = await ScheduleEnv.start();
-  });
-
-  after(async () => {
-    await env?.stop();
-  });
-
-  afterEach(async () => {
-    await env?.reset();
-  });
+  const e = scheduleSuite();
 
   it('a ClusterCheckpointSchedule checkpoints the selected pods of the namespaces its namespaceSelector selects', async () => {
     for (const ns of ['team-a', 'team-b', 'team-c']) {

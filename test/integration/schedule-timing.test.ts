@@ -4,14 +4,11 @@
 // schedules that cannot be evaluated. The controller runs in-process as its
 // ServiceAccount; admin only arranges fixtures.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { resources, scheduledTimeAnnotation, scheduleKindLabel, scheduleLabel, scheduleRunLabel } from '../../src/api/names.ts';
 import { runSizeAnnotation } from '../../src/api/names.ts';
 import { FakeClock } from '../../src/runtime/fake-clock.ts';
-import { formatTime } from '../../src/runtime/kube/micro-time.ts';
-import { advanceTo, eventually, minute, nextInstant, runOf, schedule, ScheduleEnv, type Sched } from '../support/schedule-env.ts';
-
-const iso = (t: Date | number): string => formatTime(typeof t === 'number' ? t : t.getTime());
+import { advanceTo, eventually, minute, nextInstant, runOf, schedule, iso, scheduleSuite, type Sched } from '../support/schedule-env.ts';
 
 function condition(s: Sched, type: string) {
   return s.status?.conditions?.find((c) => c.type === type);
@@ -48,24 +45,7 @@ function nextOffsetChange(after: number, timeZone: string): number {
 }
 
 describe('schedule timing', () => {
-  let env: ScheduleEnv | undefined;
-  const e = (): ScheduleEnv => {
-    if (env === undefined) throw new Error('no environment');
-    return env;
-  };
-
-  before(async () => {
-    env = await ScheduleEnv.start();
-  });
-
-  after(async () => {
-    await env?.stop();
-  });
-
-  // Each test starts from an empty slate: no controller and no schedule of another test.
-  afterEach(async () => {
-    await env?.reset();
-  });
+  const e = scheduleSuite();
 
   it('fires at each instant of its cron expression and not in between', async () => {
     const ns = 'timing-basic';

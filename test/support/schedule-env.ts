@@ -4,6 +4,7 @@
 // Pods with a Running status, checkpoints marked finished as an agent would).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CheckpointSchedule, ClusterCheckpointSchedule } from '../../src/api/checkpoint-schedule.ts';
 import type { ContainerCheckpoint } from '../../src/api/container-checkpoint.ts';
@@ -11,6 +12,7 @@ import { resources, scheduleRunLabel } from '../../src/api/names.ts';
 import { buildController, type ControllerConfig } from '../../src/controller/manager.ts';
 import { controllerOptions } from '../../src/controller/options.ts';
 import { FakeClock } from '../../src/runtime/fake-clock.ts';
+import { formatTime } from '../../src/runtime/kube/micro-time.ts';
 import { loadConfig } from '../../src/runtime/config/load-config.ts';
 import type { KubeEvent } from '../../src/runtime/events/event-recorder.ts';
 import { KubeClient } from '../../src/runtime/kube/kube-client.ts';
@@ -299,4 +301,25 @@ export function schedule(namespace: string, name: string, spec: Partial<Sched['s
 export function nextInstant(t: number, everyMinutes: number, leadMs = 0): Date {
   const step = everyMinutes * minute;
   return new Date(Math.ceil((t + leadMs + 1) / step) * step);
+}
+
+/**
+ * One environment for a describe block: started before its first test, reset
+ * after each one (no controller, schedule or checkpoint of another test
+ * survives), stopped after the last. Returns its getter.
+ */
+export function scheduleSuite(): () => ScheduleEnv {
+  let env: ScheduleEnv | undefined;
+  before(async () => { env = await ScheduleEnv.start(); });
+  afterEach(async () => { await env?.reset(); });
+  after(async () => { await env?.stop(); });
+  return () => {
+    if (env === undefined) throw new Error('the schedule environment did not start');
+    return env;
+  };
+}
+
+/** A time as the API server writes it in status (seconds, UTC). */
+export function iso(t: Date | number): string {
+  return formatTime(typeof t === 'number' ? t : t.getTime());
 }
